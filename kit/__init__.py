@@ -1,0 +1,55 @@
+"""media-literacy-kit: read a state-linked opinion piece critically.
+
+The public surface is small::
+
+    import kit
+    doc = kit.load_editorial()        # the editorial as a Document
+    record = kit.load_record()        # the dated record of events
+    articles = kit.load_articles()    # the comparison coverage (plain objects)
+    table = kit.load_coverage()       # the same coverage as a pandas DataFrame
+
+Importing ``kit`` loads neither pandas nor plotly (the tagging lessons run
+in a browser-only edition); :func:`load_coverage` imports pandas when called.
+"""
+
+from .corpus import (
+    Article,
+    Document,
+    RecordItem,
+    Unit,
+    load_articles,
+    load_document,
+    load_editorial,
+    load_record,
+    parse_document,
+)
+from .errors import DataError, KitError
+from .segment import Token
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "DataError",
+    "Document",
+    "KitError",
+    "RecordItem",
+    "Token",
+    "Unit",
+    "load_articles",
+    "load_coverage",
+    "load_document",
+    "load_editorial",
+    "load_record",
+    "parse_document",
+]
+
+
+def load_coverage(folder=None):
+    """The comparison coverage as a pandas DataFrame, one row per article.
+
+    Imports pandas on first call (see :func:`kit.compare.load_coverage`).
+    """
+    from .compare import load_coverage as _load_coverage
+
+    return _load_coverage(folder)

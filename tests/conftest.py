@@ -1,0 +1,8 @@
+import pytest
+
+import kit
+
+
+@pytest.fixture(scope="session")
+def editorial() -> kit.Document:
+    return kit.load_editorial()

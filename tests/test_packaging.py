@@ -1,0 +1,43 @@
+"""A regular (non-editable) install carries every data file the kit needs."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(out), str(ROOT)], check=True, capture_output=True)
+    (path,) = out.glob("media_literacy_kit-*.whl")
+    return path
+
+
+def test_wheel_holds_all_data(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {str(p.relative_to(ROOT)).replace(os.sep, "/") for p in (ROOT / "kit" / "data").rglob("*") if p.is_file()}
+    assert shipped and shipped <= names
+    assert "kit/data/editorial/scf-2022-01-07.scrape.txt" in names
+    metadata = next(n for n in names if n.endswith("METADATA"))
+    assert "Name: media-literacy-kit" in zipfile.ZipFile(wheel).read(metadata).decode()
+
+
+def test_installed_wheel_loads_everything_outside_the_source_tree(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    code = ("import kit, json; d = kit.load_editorial(); "
+            "print(json.dumps([kit.__file__, d.sha256, len(kit.load_articles()), len(kit.load_record())]))")
+    env = dict(os.environ, PYTHONPATH=str(site))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=env)
+    file, sha, articles, record = __import__("json").loads(out.stdout)
+    assert file.startswith(str(site))
+    assert sha == "aa7d47e8e52f4bce94e779f8f42b6081c61ad7f0e480374ffc1c3bbad7c29488"
+    assert articles >= 12 and record >= 25
