@@ -69,7 +69,10 @@ def repeated_scrape(draw):
         cut = copies[c][:keep]
         if keep < len(body) and draw(st.booleans()):
             full = body[keep]
-            cut.append(full[: draw(st.integers(1, len(full) - 1))] if len(full) > 1 else full)
+            piece = full[: draw(st.integers(1, len(full) - 1))] if len(full) > 1 else full
+            # A fragment that could also begin the first paragraph is ambiguous (a new, cut copy?): skip it.
+            if keep == 0 or not body[0].startswith(piece):
+                cut.append(piece)
         copies[c] = cut
     parts = []
     for i, copy in enumerate(copies):
