@@ -379,8 +379,8 @@ class Session:
     >>> s = Session("claims-practice", work_dir=tempfile.mkdtemp())
     >>> s.set({"kind": "sentence", "unit": "p08.s2", "label": "CHECK", "checkworthy": True})["label"]
     'CHECK'
-    >>> s.undo(); len(s.tags)
-    0
+    >>> s.undo(), len(s.tags)
+    (True, 0)
     >>> s.close()
     """
 
