@@ -298,11 +298,10 @@ function render({ model, el: host }) {
   }
   noteSave.addEventListener("click", () => closeNote(true));
   noteCancel.addEventListener("click", () => closeNote(false));
-  noteInput.addEventListener("keydown", (e) => {
-    e.stopPropagation();
+  function noteKey(e) {
     if (e.key === "Enter") { e.preventDefault(); closeNote(true); }
     if (e.key === "Escape") { e.preventDefault(); closeNote(false); }
-  });
+  }
 
   undoBtn.addEventListener("click", () => { send({ op: "undo" }, false); announce("Undo"); });
   redoBtn.addEventListener("click", () => { send({ op: "redo" }, false); announce("Redo"); });
@@ -326,10 +325,9 @@ function render({ model, el: host }) {
   studentOk.addEventListener("click", () => {
     send({ op: "student", id: studentInput.value.trim(), name: "" }, false);
   });
-  studentInput.addEventListener("keydown", (e) => {
-    e.stopPropagation();
+  function studentKey(e) {
     if (e.key === "Enter") { e.preventDefault(); studentOk.click(); }
-  });
+  }
 
   // ---- drawing ---------------------------------------------------------------
   function update() {
@@ -456,9 +454,7 @@ function render({ model, el: host }) {
     if (goal >= 0) move(goal - cursor, extend);
   }
 
-  textBox.addEventListener("keydown", (e) => {
-    // Keys pressed in the tagger never reach JupyterLab's own shortcuts.
-    e.stopPropagation();
+  function textKey(e) {
     const ctrl = e.ctrlKey || e.metaKey;
     const k = e.key;
     if (ctrl && (k === "z" || k === "Z")) { e.preventDefault(); send({ op: e.shiftKey ? "redo" : "undo" }, false); announce(e.shiftKey ? "Redo" : "Undo"); return; }
@@ -475,10 +471,23 @@ function render({ model, el: host }) {
     if ((k === "n" || k === "N") && !e.shiftKey) { e.preventDefault(); openNote(); return; }
     if ((k === "c" || k === "C") && mode === "sentence") { e.preventDefault(); toggleCheckworthy(); return; }
     const p = byKey.get(k);
-    if (p) { e.preventDefault(); applyLabel(p); return; }
-  });
-  // Keys typed anywhere else in the widget (buttons, inputs) stay in the widget too.
-  root.addEventListener("keydown", (e) => e.stopPropagation());
+    if (p) { e.preventDefault(); applyLabel(p); }
+  }
+
+  // Keys pressed in the tagger never reach the notebook's shortcuts (in command mode 1-6 would turn
+  // the cell into a heading and arrows would move between cells). Notebook 7 handles keys in the
+  // capture phase at the document, before any element: so listen at the window, which comes first.
+  const handled = new WeakSet();
+  function onKeydown(e) {
+    if (handled.has(e) || !root.contains(e.target)) return;
+    handled.add(e);
+    e.stopPropagation();
+    if (e.target === noteInput) return noteKey(e);
+    if (e.target === studentInput) return studentKey(e);
+    if (textBox.contains(e.target)) return textKey(e);
+  }
+  window.addEventListener("keydown", onKeydown, true);
+  root.addEventListener("keydown", onKeydown); // inside a shadow root the window sees only the host
 
   // ---- mouse ----------------------------------------------------------------------
   function tokenIndex(node) {
@@ -552,6 +561,7 @@ function render({ model, el: host }) {
     model.off("change", onChange);
     model.off("change:status", onStatus);
     window.removeEventListener("mouseup", stopDrag);
+    window.removeEventListener("keydown", onKeydown, true);
     if (downloadLink.href) URL.revokeObjectURL(downloadLink.href);
   };
 }

@@ -1,0 +1,552 @@
+"""Scoring: a student's tags against a reference key, as item outcomes and metrics.
+
+Pure: no files, no network, no pandas/numpy/plotly, so it runs in the browser-only
+edition and the self-check and ``kit grade`` cannot disagree. Every function takes the
+key (:mod:`kit.answers`) and plain tag dicts (:mod:`kit.tags`) and returns a
+:class:`Result` made of plain dataclasses with ``to_dict()``.
+
+Span scoring replicates the official SemEval-2020 Task 11 scorer
+(``tools/task-SI_scorer.py`` in ``aschern/semeval2020_task11``, commit 84c384d, by
+G. Da San Martino), re-implemented here, not copied:
+
+* a span is the set of character positions ``range(start, end)`` (end exclusive);
+* spans that share at least one position and carry the same label are merged into
+  their union, for the reference and for the submission separately (the scorer always
+  merges the gold spans and merges submitted ones with ``-m``); touching spans
+  (``[0, 5)`` and ``[5, 9)``) do not overlap and stay apart;
+* precision = sum over submitted s and reference t with the same label of
+  ``|s & t| / |s|``, divided by the number of submitted spans (all labels);
+  recall = the same sum with ``|s & t| / |t|``, divided by the number of reference
+  spans. Numerators and denominators are pooled over labels before dividing (micro);
+* ``P = 0`` when nothing was submitted, ``R = 0`` when the reference is empty,
+  ``F1 = 2PR / (P + R)`` when both are positive, ``F1 = 1.0`` when both lists are
+  empty (``P`` and ``R`` then stay 0, as in the official code) and ``F1 = 0`` otherwise;
+* label-blind (the SI task proper) gives every span one label, then does the same.
+
+Not replicated: the scorer's per-technique printout, which reuses the precision
+numerator for recall; recall here always divides by the reference span's length.
+
+>>> semeval_prf([(20, 40, "T1")], [(10, 30, "T1")])
+(0.5, 0.5, 0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import KitError
+
+if TYPE_CHECKING:  # only for annotations: scoring needs no loader at run time
+    from .answers import Exercise, Key
+
+Span = tuple[int, int, str]
+
+SPAN_OUTCOMES = ("matched", "too_wide", "too_narrow", "partly_found", "wrong_label", "missed", "extra")
+_SPAN_RANK = {"matched": 0, "too_wide": 1, "too_narrow": 1, "partly_found": 2, "wrong_label": 3}
+_NO_ANSWER = ""  # stands for "no answer" in label lists; never a label code
+
+EXTRA_FEEDBACK = ("The key tags nothing here. Tagging a passage that carries no technique costs precision: "
+                  "when in doubt, do not tag.")
+KAPPA_NOTE = (
+    "Kappa compares your labels with the preferred ones, counting another accepted label as the preferred one "
+    "and an untagged sentence as a disagreement. So kappa is 1 exactly when accuracy is 1, with one exception: "
+    "if every sentence has the same label, chance agreement is already 1 and kappa is 0/0, undefined (shown as "
+    "none). Below full accuracy kappa is lower than accuracy, because it subtracts the agreement you would "
+    "reach by guessing with the same label frequencies.")
+
+
+# --- results --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """The outcome for one key item (or one extra student span)."""
+
+    item: str
+    outcome: str
+    score: float
+    max: float
+    answer: str
+    expected: tuple[str, ...]
+    feedback: str
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"expected": list(self.expected)}
+
+
+@dataclass(frozen=True)
+class Result:
+    """A scored submission: points, item outcomes and metrics (undefined metrics are ``None``)."""
+
+    exercise: str
+    kind: str
+    score: float
+    max: float
+    items: tuple[ItemOutcome, ...]
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def fraction(self) -> float:
+        """Score as a share of the maximum (0 when the maximum is 0)."""
+        return self.score / self.max if self.max > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {"exercise": self.exercise, "kind": self.kind, "score": self.score, "max": self.max,
+                "fraction": self.fraction, "items": [i.to_dict() for i in self.items],
+                "metrics": _plain(self.metrics)}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy: NaN becomes None, tuples become lists."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _total(earned: float, points: float) -> float:
+    return round(min(max(earned, 0.0), points), 4)
+
+
+def _clamp(value: float, top: float) -> float:
+    return min(max(value, 0.0), top)
+
+
+# --- dispatch -------------------------------------------------------------------------------------
+
+
+def score(exercise: Exercise, key: Key, tags: Iterable[dict]) -> Result:
+    """Score ``tags`` for ``exercise`` against ``key`` (dispatch on kind and task)."""
+    if key.kind != exercise.kind:
+        raise KitError(f"exercise {exercise.id!r} takes {exercise.kind} tags, but the key is a {key.kind} key")
+    tags = list(tags)
+    if exercise.kind == "sentence":
+        return score_sentences(key, tags, points=exercise.points, exercise_id=exercise.id)
+    if exercise.kind == "span":
+        if exercise.task == "name":
+            return score_named_spans(key, tags, points=exercise.points, exercise_id=exercise.id)
+        return score_spans(key, tags, points=exercise.points, exercise_id=exercise.id)
+    if exercise.kind == "verdict":
+        return score_verdicts(key, tags, points=exercise.points, evidence_share=exercise.evidence_share,
+                              exercise_id=exercise.id)
+    if exercise.kind == "cell":
+        return score_cells(key, tags, points=exercise.points, exercise_id=exercise.id)
+    raise KitError(f"no scoring for {exercise.kind} exercises")
+
+
+def _latest(tags: Iterable[dict], kind: str, ident) -> dict:
+    """Tags of one kind by identity; of two tags with the same identity, the later one wins."""
+    out: dict = {}
+    for tag in tags:
+        if isinstance(tag, dict) and tag.get("kind") == kind:
+            try:
+                out[ident(tag)] = tag
+            except (KeyError, TypeError):  # a malformed tag scores nothing
+                continue
+    return out
+
+
+def _label(tag: dict | None) -> str | None:
+    """The tag's label, or None when there is no tag or no usable label."""
+    label = tag.get("label") if tag else None
+    return label if isinstance(label, str) and label else None
+
+
+def _accuracy(correct: int, n: int) -> float | None:
+    return correct / n if n else None
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+
+def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Claim types: credit when the label is accepted; accuracy, per-label P/R/F1, kappa, check-worthy F1."""
+    by_unit = _latest(tags, "sentence", lambda t: t["unit"])
+    n = len(key.items)
+    per = points / n if n else 0.0
+    items, gold, pred = [], [], []
+    cw_gold, cw_pred = [], []
+    for answer in key.items:
+        tag = by_unit.get(answer.unit)
+        label = _label(tag)
+        preferred = answer.labels[0]
+        gold.append(preferred)
+        if label is None:
+            items.append(ItemOutcome(answer.unit, "missing", 0.0, per, "", answer.labels, answer.why))
+            pred.append(_NO_ANSWER)
+            continue
+        ok = label in answer.labels
+        items.append(ItemOutcome(answer.unit, "correct" if ok else "wrong", per if ok else 0.0, per, label,
+                                 answer.labels, answer.why))
+        pred.append(preferred if ok else label)
+        cw_gold.append(bool(answer.checkworthy))
+        cw_pred.append(tag.get("checkworthy") is True)
+    correct = sum(i.outcome == "correct" for i in items)
+    prf = per_label_prf(gold, pred)
+    metrics = {
+        "accuracy": _accuracy(correct, n),
+        "macro_f1": prf["macro"]["f1"] if n else None,
+        "per_label": prf["labels"],
+        "kappa": cohen_kappa(gold, pred),
+        "kappa_note": KAPPA_NOTE,
+        "checkworthy_f1": _binary_f1(cw_gold, cw_pred) if cw_gold else None,
+        "answered": len(cw_gold),
+        "n_items": n,
+    }
+    return Result(exercise_id, "sentence", _total(per * correct, points), float(points), tuple(items),
+                  _plain(metrics))
+
+
+def _binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
+    """F1 of the positive class; 1.0 when neither side has a positive (nothing to find, nothing claimed)."""
+    tp = sum(g and p for g, p in zip(gold, pred))
+    fp = sum(p and not g for g, p in zip(gold, pred))
+    fn = sum(g and not p for g, p in zip(gold, pred))
+    if tp + fp + fn == 0:
+        return 1.0
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def per_label_prf(gold: Sequence[str], pred: Sequence[str | None]) -> dict[str, dict]:
+    """Per-label precision, recall, F1 and support, and their macro (unweighted) means.
+
+    Returns ``{"labels": {label: {precision, recall, f1, support}}, "macro": {precision, recall, f1}}``
+    over the labels in ``gold`` or ``pred``, sorted. A ``pred`` of ``None`` or ``""`` means no
+    answer: it lowers the gold label's recall and is not a label itself. A zero division gives 0,
+    as ``sklearn.metrics.precision_recall_fscore_support(..., zero_division=0)`` does.
+    """
+    if len(gold) != len(pred):
+        raise ValueError("gold and pred must have the same length")
+    pred = [_NO_ANSWER if p is None else p for p in pred]
+    labels = sorted({*gold, *pred} - {_NO_ANSWER})
+    tp, n_pred, n_gold = Counter(), Counter(pred), Counter(gold)
+    for g, p in zip(gold, pred):
+        if g == p:
+            tp[g] += 1
+    table = {}
+    for label in labels:
+        precision = tp[label] / n_pred[label] if n_pred[label] else 0.0
+        recall = tp[label] / n_gold[label] if n_gold[label] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        table[label] = {"precision": precision, "recall": recall, "f1": f1, "support": n_gold[label]}
+    k = len(labels)
+    macro = {m: (sum(v[m] for v in table.values()) / k if k else 0.0) for m in ("precision", "recall", "f1")}
+    return {"labels": table, "macro": macro}
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cohen's kappa between two label lists; NaN when undefined (no items, or one shared class only).
+
+    ``(p_o - p_e) / (1 - p_e)`` computed exactly from counts, as
+    ``sklearn.metrics.cohen_kappa_score`` does. With ``p_e = 1`` (both sides use a single,
+    identical label) kappa is 0/0.
+    """
+    if len(a) != len(b):
+        raise ValueError("both label lists must have the same length")
+    n = len(a)
+    if n == 0:
+        return math.nan
+    agree = sum(x == y for x, y in zip(a, b))
+    ca, cb = Counter(a), Counter(b)
+    chance = sum(ca[k] * cb[k] for k in ca)  # n^2 * p_e
+    denominator = n * n - chance
+    if denominator == 0:
+        return math.nan
+    return (n * agree - chance) / denominator
+
+
+def krippendorff_alpha_nominal(data: Sequence[Sequence[str | None]]) -> float:
+    """Krippendorff's alpha, nominal; rows are coders, columns units, ``None`` missing.
+
+    Units with fewer than two values are not pairable and drop out. NaN when undefined:
+    no pairable values, or only one value among them (expected disagreement 0).
+    """
+    if not data:
+        return math.nan
+    width = max(len(row) for row in data)
+    observed = 0.0  # sum over units of (m_u^2 - sum_c n_uc^2) / (m_u - 1)
+    totals: Counter = Counter()
+    for u in range(width):
+        values = [row[u] for row in data if u < len(row) and row[u] is not None]
+        m = len(values)
+        if m < 2:
+            continue
+        counts = Counter(values)
+        observed += (m * m - sum(c * c for c in counts.values())) / (m - 1)
+        totals.update(counts)
+    n = sum(totals.values())
+    expected = n * n - sum(c * c for c in totals.values())  # n(n-1) * D_e
+    if n == 0 or expected == 0:
+        return math.nan
+    return 1 - (n - 1) * observed / expected
+
+
+# --- spans: the SemEval computation ---------------------------------------------------------------
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Merge same-label spans that share at least one character; sorted by (label, start)."""
+    by_label: dict[str, list[tuple[int, int]]] = {}
+    for start, end, label in spans:
+        if end <= start:
+            raise ValueError(f"span {start}-{end} is empty or reversed")
+        by_label.setdefault(label, []).append((start, end))
+    merged: list[Span] = []
+    for label in sorted(by_label):
+        current: list[int] | None = None
+        for start, end in sorted(by_label[label]):
+            if current is not None and start < current[1]:
+                current[1] = max(current[1], end)
+                continue
+            if current is not None:
+                merged.append((current[0], current[1], label))
+            current = [start, end]
+        merged.append((current[0], current[1], label))
+    return merged
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _prf(prec_num: float, prec_den: int, rec_num: float, rec_den: int) -> tuple[float, float, float]:
+    """The official scorer's conventions for the empty cases."""
+    p = prec_num / prec_den if prec_den > 0 else 0.0
+    r = rec_num / rec_den if rec_den > 0 else 0.0
+    f1 = 0.0
+    if prec_den == 0 and rec_den == 0:
+        f1 = 1.0
+    if p > 0 and r > 0:
+        f1 = 2 * p * r / (p + r)
+    return p, r, f1
+
+
+def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[float, float, float]:
+    """Label-matched SemEval-2020 partial-overlap precision, recall and F1 (merged, micro).
+
+    Empty cases: nothing on either side gives ``(0.0, 0.0, 1.0)``; one side empty gives
+    ``(0.0, 0.0, 0.0)``.
+    """
+    subs, refs = merge_spans(student), merge_spans(reference)
+    prec_num = rec_num = 0.0
+    for s_start, s_end, s_label in subs:
+        for t_start, t_end, t_label in refs:
+            if s_label != t_label:
+                continue
+            inter = _overlap((s_start, s_end), (t_start, t_end))
+            prec_num += inter / (s_end - s_start)
+            rec_num += inter / (t_end - t_start)
+    return _prf(prec_num, len(subs), rec_num, len(refs))
+
+
+def semeval_prf_blind(student: Iterable[Span], reference: Iterable[Span]) -> tuple[float, float, float]:
+    """Label-blind (SI task) score: every label collapsed to one, then :func:`semeval_prf`."""
+    return semeval_prf([(s, e, "*") for s, e, _ in student], [(s, e, "*") for s, e, _ in reference])
+
+
+# --- spans: find mode -----------------------------------------------------------------------------
+
+
+def _span_tags(tags: Iterable[dict]) -> list[Span]:
+    """Well-formed span tags as (start, end, label), duplicates removed, in a fixed order."""
+    out = set()
+    for tag in tags:
+        if not isinstance(tag, dict) or tag.get("kind") != "span":
+            continue
+        start, end, label = tag.get("start"), tag.get("end"), tag.get("label")
+        if (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+                and not isinstance(end, bool) and isinstance(label, str) and start < end):
+            out.add((start, end, label))
+    return sorted(out)
+
+
+def _map_label(span: Span, key_items) -> str:
+    """The key's preferred label when the student's label is accepted by an overlapping key span.
+
+    With several such key spans, the one with the largest overlap wins (then the one whose
+    preferred label is the student's own, then the earliest).
+    """
+    start, end, label = span
+    best = None
+    for k in key_items:
+        inter = _overlap((start, end), (k.start, k.end))
+        if inter and label in k.labels:
+            rank = (-inter, k.labels[0] != label, k.start, k.end, k.id)
+            if best is None or rank < best[0]:
+                best = (rank, k.labels[0])
+    return best[1] if best else label
+
+
+def _describe(span: Span) -> str:
+    return f"{span[2]} @ {span[0]}-{span[1]}"
+
+
+def _classify(span: Span, k) -> tuple[str, float] | None:
+    """The outcome one student span gives key span ``k``, with a closeness for tie-breaks."""
+    inter = _overlap((span[0], span[1]), (k.start, k.end))
+    if not inter:
+        return None
+    closeness = 2 * inter / ((span[1] - span[0]) + (k.end - k.start))
+    if span[2] not in k.labels:
+        return "wrong_label", closeness
+    covers_half = 2 * inter >= k.end - k.start  # at least half of k is covered
+    half_inside = 2 * inter >= span[1] - span[0]  # at least half of the student span lies in k
+    if covers_half and half_inside:
+        return "matched", closeness
+    if covers_half:
+        return "too_wide", closeness
+    if half_inside:
+        return "too_narrow", closeness
+    return "partly_found", closeness
+
+
+def span_outcomes(key: Key, student: Iterable[Span]) -> list[ItemOutcome]:
+    """One outcome per key span (best student span wins), then one per extra student span."""
+    spans = merge_spans(student)
+    items = []
+    for k in key.items:
+        best = None
+        for span in spans:
+            found = _classify(span, k)
+            if found is None:
+                continue
+            rank = (_SPAN_RANK[found[0]], -found[1], span)
+            if best is None or rank < best[0]:
+                best = (rank, found[0], span)
+        if best is None:
+            items.append(ItemOutcome(k.id, "missed", 0.0, 0.0, "", k.labels, k.why))
+        else:
+            items.append(ItemOutcome(k.id, best[1], 0.0, 0.0, _describe(best[2]), k.labels, k.why))
+    for span in sorted(spans):
+        if not any(_overlap((span[0], span[1]), (k.start, k.end)) for k in key.items):
+            items.append(ItemOutcome(f"extra:{span[0]}-{span[1]}", "extra", 0.0, 0.0, _describe(span), (),
+                                     EXTRA_FEEDBACK))
+    return items
+
+
+def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Find and name: score = label-matched SemEval F1 x points; outcomes per key span for feedback."""
+    student = _span_tags(tags)
+    reference = [(k.start, k.end, k.labels[0]) for k in key.items]
+    mapped = [(s, e, _map_label((s, e, label), key.items)) for s, e, label in student]
+    p, r, f1 = semeval_prf(mapped, reference)
+    bp, br, bf1 = semeval_prf_blind(student, reference)
+    items = span_outcomes(key, student)
+    counts = Counter(i.outcome for i in items)
+    metrics = {
+        "label_matched": {"precision": p, "recall": r, "f1": f1},
+        "label_blind": {"precision": bp, "recall": br, "f1": bf1},
+        "outcomes": {name: counts.get(name, 0) for name in SPAN_OUTCOMES},
+        "n_student_spans": len(student),
+        "n_key_spans": len(key.items),
+    }
+    return Result(exercise_id, "span", _total(f1 * points, points), float(points), tuple(items), metrics)
+
+
+# --- spans: name mode -----------------------------------------------------------------------------
+
+
+def score_named_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Name the highlighted span: the tag with exactly the key span's offsets; accuracy.
+
+    A passage given several different labels is wrong: the student must commit to one.
+    """
+    labels_at: dict[tuple[int, int], set[str]] = {}
+    for start, end, label in _span_tags(tags):
+        labels_at.setdefault((start, end), set()).add(label)
+    n = len(key.items)
+    per = points / n if n else 0.0
+    items = []
+    for k in key.items:
+        given = sorted(labels_at.get((k.start, k.end), ()))
+        if not given:
+            items.append(ItemOutcome(k.id, "missing", 0.0, per, "", k.labels, k.why))
+            continue
+        ok = len(given) == 1 and given[0] in k.labels
+        items.append(ItemOutcome(k.id, "correct" if ok else "wrong", per if ok else 0.0, per, " / ".join(given),
+                                 k.labels, k.why))
+    correct = sum(i.outcome == "correct" for i in items)
+    metrics = {"accuracy": _accuracy(correct, n), "answered": sum(i.outcome != "missing" for i in items),
+               "n_items": n}
+    return Result(exercise_id, "span", _total(per * correct, points), float(points), tuple(items), _plain(metrics))
+
+
+# --- verdicts -------------------------------------------------------------------------------------
+
+
+def set_f1(cited: Iterable[str], expected: Iterable[str]) -> float:
+    """F1 of a cited set against an expected set; 0 when either is empty."""
+    a, b = set(cited), set(expected)
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_share: float,
+                   exercise_id: str = "") -> Result:
+    """Verdicts: (1 - share) for an accepted verdict plus share x F1 of the cited record items."""
+    if not 0 <= evidence_share <= 1:
+        raise ValueError(f"evidence_share must lie in [0, 1], got {evidence_share!r}")
+    by_claim = _latest(tags, "verdict", lambda t: t["claim"])
+    n = len(key.items)
+    per = points / n if n else 0.0
+    items, f1s = [], []
+    earned_total = 0.0
+    for answer in key.items:
+        feedback = answer.evidence + (f"\n\nCaveat: {answer.caveat}" if answer.caveat else "")
+        tag = by_claim.get(answer.id)
+        label = _label(tag)
+        if label is None:
+            items.append(ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, feedback))
+            f1s.append(0.0)
+            continue
+        evidence = tag.get("evidence") or []
+        cited = [e for e in evidence if isinstance(e, str)] if isinstance(evidence, list) else []
+        ev_f1 = set_f1(cited, answer.record)
+        ok = label in answer.labels
+        earned = _clamp(per * ((1 - evidence_share) * ok + evidence_share * ev_f1), per)
+        earned_total += earned
+        f1s.append(ev_f1)
+        items.append(ItemOutcome(answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
+                                 feedback))
+    correct = sum(i.outcome == "correct" for i in items)
+    metrics = {"accuracy": _accuracy(correct, n), "evidence_f1_mean": sum(f1s) / n if n else None,
+               "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
+    return Result(exercise_id, "verdict", _total(earned_total, points), float(points), tuple(items),
+                  _plain(metrics))
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+
+def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Comparison grid: credit for an accepted value; accuracy overall and per field."""
+    by_cell = _latest(tags, "cell", lambda t: f"{t['item']}:{t['field']}")
+    n = len(key.items)
+    per = points / n if n else 0.0
+    items = []
+    fields: dict[str, list[int]] = {}
+    for answer in key.items:
+        tag = by_cell.get(answer.id)
+        label = _label(tag)
+        tally = fields.setdefault(answer.field, [0, 0])
+        tally[1] += 1
+        if label is None:
+            items.append(ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, answer.why))
+            continue
+        ok = label in answer.labels
+        tally[0] += ok
+        items.append(ItemOutcome(answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label,
+                                 answer.labels, answer.why))
+    correct = sum(i.outcome == "correct" for i in items)
+    metrics = {"accuracy": _accuracy(correct, n),
+               "per_field": {f: right / total for f, (right, total) in fields.items()},
+               "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
+    return Result(exercise_id, "cell", _total(per * correct, points), float(points), tuple(items), _plain(metrics))
