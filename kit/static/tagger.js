@@ -356,7 +356,7 @@ function render({ model, el: host }) {
         u.classList.add("kit-tagged");
         if (t.pending) u.classList.add("kit-pending");
         u.style.setProperty("--kit-colour", p ? p.colour : "#666");
-        u.append(el("span", { class: "kit-badge", "data-code": t.label,
+        u.append(el("span", { class: `kit-badge${t.pending ? " kit-pending" : ""}`, "data-code": t.label,
           text: `${t.label} ${p ? p.label : ""}${t.checkworthy ? " ★ check-worthy" : ""}${t.note ? " ✎" : ""}` }));
       }
       const cur = unitEls[cursor];
