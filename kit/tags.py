@@ -18,6 +18,7 @@ checked by :func:`validate_export`, a fast hand-written validator.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -290,7 +291,10 @@ class Journal:
         handle = open(lock_path, "a+")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                handle.close()  # no locking on this file system (e.g. the browser's): carry on without
+                return
             handle.close()
             self.read_only = True
             self.messages.append("This exercise is open in another notebook or kernel, so this copy is read-only. "
