@@ -80,6 +80,82 @@ def _cmd_guide(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Progress:
+    """``kit grade``'s progress on stderr: a bar on a terminal for long runs, else a simple counter."""
+
+    BAR_FROM = 50  # files
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        if tty and total > self.BAR_FROM:
+            step = done * 40 // total
+            if step != self.shown or done == total:
+                self.shown = step
+                end = "\n" if done == total else ""
+                self.stream.write(f"\r  reading [{'#' * step}{'.' * (40 - step)}] {done}/{total} files{end}")
+                self.stream.flush()
+            return
+        every = -(-total // 10) if total > self.BAR_FROM else total  # about ten lines on long runs
+        if done == total or done % every == 0:
+            self.stream.write(f"  read {done}/{total} files\n")
+            self.stream.flush()
+
+
+def _grade_defaults() -> dict:
+    from . import grading
+
+    return dict(grading.grade.__kwdefaults__)
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from . import grading
+
+    try:
+        report = grading.grade(args.submissions, exercise=args.exercise, key=args.key, out=args.out,
+                               fmt=args.format, roster=args.roster, assignment_id=args.assignment_id,
+                               force=args.force, progress=_Progress())
+    except grading.UsageError as exc:
+        print(f"kit grade: error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.graded else 1
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from . import grading
+
+    try:
+        checked = grading.validate(args.files)
+    except grading.UsageError as exc:
+        print(f"kit validate: error: {exc}", file=sys.stderr)
+        return 2
+    if not checked:
+        print("No files to check (folders held only hidden or system files).")
+        return 1
+    for c in checked:
+        name = grading._printable(c.source)
+        if c.ok:
+            data = c.data
+            print(f"OK         {name}: exercise {data['exercise']}, student {data['student']['id']}, "
+                  f"{len(data['tags'])} tag(s), saved {data['saved_at']}")
+            continue
+        first = c.problems[0]
+        print(f"NOT VALID  {name}: {grading.describe(first.code)}.")
+        for problem in c.problems[:5]:
+            print(f"           - {grading._printable(problem.message)} [{problem.code}]")
+        if len(c.problems) > 5:
+            print(f"           - ... and {len(c.problems) - 5} more")
+        print(f"           What to do: {grading.advice(first.code)}")
+    bad = sum(not c.ok for c in checked)
+    print(f"{len(checked) - bad} of {len(checked)} file(s) valid." if bad else
+          f"All {len(checked)} file(s) valid: ready to hand in.")
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kit",
@@ -102,6 +178,34 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--out", default="docs/teacher-guide.md", help="where to write (default: %(default)s)")
     guide.add_argument("--force", action="store_true", help="replace a file that `kit guide` did not write")
     guide.set_defaults(run=_cmd_guide)
+    defaults = _grade_defaults()
+    grade = commands.add_parser(
+        "grade", help="grade a folder (or zip) of exported tag files: gradebook, feedback pages, LMS file",
+        description="Grade students' exported tag files (files, folders and zip files as the LMS hands them "
+                    "out). Writes grades.csv, items.csv, rejected.csv, a feedback page per student and, with "
+                    "--format, the LMS import file. Exit 0 when anything was graded, 1 when nothing could be, "
+                    "2 on usage errors.")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="files, folders or zip files")
+    grade.add_argument("--exercise", required=True, metavar="ID", help="the exercise id (see `kit exercises`)")
+    grade.add_argument("--key", default=defaults["key"], metavar="FILE",
+                       help="a private key (TOML or JSON); default: the exercise's built-in practice key")
+    grade.add_argument("--out", default=defaults["out"], metavar="DIR",
+                       help="output folder (default: graded-<exercise>)")
+    grade.add_argument("--format", default=defaults["fmt"], choices=("generic", "canvas", "moodle"),
+                       help="also write the LMS import file (default: %(default)s)")
+    grade.add_argument("--roster", default=defaults["roster"], metavar="FILE",
+                       help="class list CSV (e.g. the Canvas gradebook export) to join LMS ids")
+    grade.add_argument("--assignment-id", default=defaults["assignment_id"], metavar="N",
+                       help="Canvas's id of the assignment (the number in its address)")
+    grade.add_argument("--force", action="store_true", default=defaults["force"],
+                       help="replace output files from an earlier run")
+    grade.set_defaults(run=_cmd_grade)
+    check = commands.add_parser(
+        "validate", help="check exported tag files before handing them in",
+        description="Check exported tag files with the same checks `kit grade` makes, and say in plain words "
+                    "what is wrong and what to do. Exit 0 when every file is valid, 1 otherwise.")
+    check.add_argument("files", nargs="+", metavar="FILE", help="exported tag files (folders and zips too)")
+    check.set_defaults(run=_cmd_validate)
     return parser
 
 

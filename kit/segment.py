@@ -46,11 +46,17 @@ def tokenize(text: str, offset: int = 0, first_index: int = 0) -> list[Token]:
 
 @lru_cache(maxsize=1)
 def _segmenter():
-    try:
-        import pysbd
-    except ImportError as exc:  # pragma: no cover - pysbd is a declared dependency
-        raise KitError("the sentence splitter pysbd is not installed: pip install pysbd") from exc
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+    import warnings
+
+    # pysbd 0.3.4 has invalid escapes that Python >= 3.12 warns about when it compiles them (in the
+    # browser-only edition on every start, since nothing there is byte-compiled ahead)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        try:
+            import pysbd
+        except ImportError as exc:  # pragma: no cover - pysbd is a declared dependency
+            raise KitError("the sentence splitter pysbd is not installed: pip install pysbd") from exc
+        return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
 def sentence_spans(paragraph: str) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ JOURNAL_FORMAT = "kit-journal"
 KINDS = ("sentence", "span", "verdict", "cell")
 MAX_EXPORT_BYTES = 5_000_000
 MAX_NOTE = 2000
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 WORK_DIR_ENV = "KIT_WORK_DIR"
 DEFAULT_WORK_DIR = "kit-work"
@@ -258,7 +259,8 @@ def durability_note() -> str:
 
 try:  # POSIX advisory locks; absent in the browser-only edition
     import fcntl
-except ImportError:  # pragma: no cover - Windows, Pyodide
+    fcntl.flock  # Pyodide has an fcntl module without flock
+except (ImportError, AttributeError):  # pragma: no cover - Windows, Pyodide
     fcntl = None  # type: ignore[assignment]
 
 
@@ -360,6 +362,9 @@ class Journal:
         data = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         os.write(self._fd, data)
         os.fsync(self._fd)
+        if sys.platform == "emscripten":  # JupyterLite's file system saves to browser storage on close only
+            os.close(self._fd)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
     def close(self) -> None:
         if self._fd is not None:

@@ -73,6 +73,10 @@ UIS = tuple(u.strip() for u in os.environ.get("JUPYTER_UIS", ",".join(ALL_UIS)).
 HARMLESS_PAGE_ERRORS = (
     # Notebook 7.6.5's shortcuts settings plugin, on every page load, even with an empty settings dir.
     "Cannot read properties of undefined (reading 'schema')",
+    # The test extras include JupyterLite's build tools (for the browser-only edition); their Pyodide
+    # kernel extension only loads inside a Lite site, and JupyterLab reports it once per page load even
+    # when the extension is disabled. Nothing else is affected.
+    "Shared module @jupyterlite/services doesn't exist in shared scope default",
 )
 
 # Settings files (relative to $JUPYTERLAB_SETTINGS_DIR) that both JupyterLab 4 and Notebook 7 read.
