@@ -29,3 +29,17 @@ def test_readme_python_example_is_true():
     assert len(doc.units) == 47 and len(doc.text) == 6102
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"# {doc.unit('p08.s2').text!r}" in readme
+
+
+def test_one_repository_setting_everywhere():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    import json
+
+    sources = "".join("".join(c["source"]) for p in sorted((ROOT / "lessons").glob("*.ipynb"))
+                      for c in json.loads(p.read_text(encoding="utf-8"))["cells"])
+    urls = set(re.findall(r'KIT_REPO_URL = "([^"]+)"', sources))
+    assert len(urls) == 1, urls
+    (url,) = urls
+    assert url.removeprefix("https://github.com/") in readme  # the Binder and Colab links use it
+    for lesson in sorted((ROOT / "lessons").glob("*.ipynb")):
+        assert "KIT_REPO_URL" in lesson.read_text(encoding="utf-8"), lesson.name
