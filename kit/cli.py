@@ -206,6 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "what is wrong and what to do. Exit 0 when every file is valid, 1 otherwise.")
     check.add_argument("files", nargs="+", metavar="FILE", help="exported tag files (folders and zips too)")
     check.set_defaults(run=_cmd_validate)
+    from . import lite  # standard library only: cheap to import
+
+    browser_only = commands.add_parser("lite", help="the browser-only edition (JupyterLite)",
+                                       description="Build the browser-only edition: a static JupyterLite site "
+                                                   "with the lessons and the kit, which runs with no network.")
+    browser_only.set_defaults(run=lambda _args: browser_only.print_help() or 2)
+    lite_commands = browser_only.add_subparsers(dest="lite_command", metavar="COMMAND")
+    lite.add_build_arguments(lite_commands.add_parser(
+        "build", help="build the static site into OUTDIR",
+        description="Build the static site into OUTDIR (needs the 'lite' extra and npm); serve it with any web "
+                    "server or GitHub Pages."))
     return parser
 
 

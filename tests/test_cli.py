@@ -42,3 +42,14 @@ def test_kit_error_becomes_exit_1(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_cmd_info", broken)
     assert cli.main(["info"]) == 1
     assert "kit: error: something the user can fix" in capsys.readouterr().err
+
+
+def test_lite_build_is_wired(tmp_path, capsys):
+    assert cli.main(["lite"]) == 2
+    assert "build" in capsys.readouterr().out
+    occupied = tmp_path / "site"
+    occupied.mkdir()
+    (occupied / "mine.txt").write_text("keep me", encoding="utf-8")
+    assert cli.main(["lite", "build", str(occupied)]) == 1  # never overwrites without --force
+    assert "force" in capsys.readouterr().err
+    assert (occupied / "mine.txt").read_text(encoding="utf-8") == "keep me"
