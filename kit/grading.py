@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import html
 import io
 import json
@@ -642,6 +643,7 @@ class GradeReport:
     files: list[Path]
     unmatched: list[str] = field(default_factory=list)  # graded students missing from the roster
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    builtin_key: bool = False  # graded with the key that ships with the kit (students can read it)
 
     @property
     def scores(self) -> list[float]:
@@ -651,6 +653,13 @@ class GradeReport:
     def duplicates(self) -> list[Graded]:
         """Students who handed in more than one valid file (the graded one names the others)."""
         return [g for g in self.graded if g.superseded]
+
+    def notes(self) -> list[Rejected]:
+        """Files that were read but not graded although valid (code ``duplicate_submission``)."""
+        return [Rejected(old, "duplicate_submission",
+                         f"{g.student} also handed in {_basename(g.source)} (saved later), which was graded",
+                         g.student)
+                for g in self.graded for old in g.superseded]
 
     def rejected_by_reason(self) -> dict[str, int]:
         counts = Counter(r.code for r in self.rejected)
@@ -673,7 +682,8 @@ class GradeReport:
                 lines.append(f"  {n:5d}  {code:<20} {describe(code)}")
         dups = self.duplicates
         if dups:
-            lines.append(f"{len(dups)} student(s) handed in more than one file; the one saved last is graded:")
+            lines.append(f"{len(dups)} student(s) handed in more than one file (duplicate_submission, not a "
+                         "rejection); the one saved last is graded:")
             for g in dups[:width]:
                 lines.append(f"  {_printable(g.student)}: graded {_printable(g.source)}; "
                              f"set aside {', '.join(_printable(s) for s in g.superseded)}")
@@ -688,6 +698,9 @@ class GradeReport:
         others = ", ".join(f.name for f in self.files if f.parent.name != "feedback")
         lines.append(f"Files written to {_printable(str(self.out))}{os.sep}")
         lines.append(f"  {others}" + (f"; feedback/ ({pages} feedback page(s), one per student)" if pages else ""))
+        if self.builtin_key and self.exercise.mode == "graded":
+            lines.append("Note: graded with the built-in practice key, which ships with the kit and which students "
+                         "can read; pass your private key (--key FILE) for graded work.")
         if not self.graded:
             lines.append("Nothing could be graded.")
         return "\n".join(lines)
@@ -804,7 +817,9 @@ def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _grade(paths, ex, reference, out, fmt, people, assignment_id, force, progress)
+        report = _grade(paths, ex, reference, out, fmt, people, assignment_id, force, progress)
+        report.builtin_key = key is None
+        return report
     finally:
         if collecting:
             gc.enable()
@@ -908,6 +923,7 @@ def _student_of(data: Any) -> str:
         return ""
 
 
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 
 
@@ -917,6 +933,8 @@ def _assign_pages(graded: list[Graded]) -> list[Graded]:
     out = []
     for g in graded:
         stem = g.student  # 1-64 of [A-Za-z0-9._@+-], first alphanumeric: a safe file name
+        if not _SAFE_NAME.fullmatch(stem):  # cannot happen for a validated id; never trust it blindly
+            stem = "student-" + hashlib.sha256(stem.encode("utf-8", "replace")).hexdigest()[:12]
         if stem.split(".")[0].lower() in _RESERVED:
             stem = "_" + stem
         candidate, n = stem, 1
@@ -958,7 +976,12 @@ class _Writer:
                 raise KitError(f"{folder} leads outside {self.out}; not writing there")
             self.folders.add(folder)
         tmp = folder / f".{target.name}{self._tag}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:  # left behind by a run that crashed under the same process id
+            os.unlink(tmp)
+            fd = os.open(tmp, flags, 0o666)
         self.pending.append((tmp, target))
         try:
             view = memoryview(data)
@@ -1335,7 +1358,7 @@ class _Pages:
         self.short = _ShortFeedback(ex)
         self.sections: dict[tuple, tuple[str, str, str]] = {}
         self.footer = (f"<footer>Scored by media-literacy-kit {_e(__version__)} against the key of exercise "
-                       f"{_e(ex.id)} ({_e(ex.instructions)})</footer>\n</main></body></html>\n")
+                       f"{_e(ex.id)} ({_e(ex.instructions)})</footer>\n</main></body></html>\n").encode("utf-8")
 
     def label(self, code: str, item: Any = None) -> str:
         if self.ex.kind == "cell" and item is not None:
@@ -1433,9 +1456,9 @@ class _Pages:
         notes = _notes_by_item(ex, g.tags)
         noted = [(t["start"], t["end"], t["note"]) for t in g.tags if t.get("note")] if ex.kind == "span" else []
         flags = {t["unit"]: t.get("checkworthy") is True for t in g.tags} if ex.kind == "sentence" else {}
-        good: list[str] = []
-        revisit: list[str] = []
-        extra: list[str] = []
+        good: list[bytes] = []
+        revisit: list[bytes] = []
+        extra: list[bytes] = []
         n_good = n_revisit = n_extra = 0
         sections = self.sections
         for item in r.items:
@@ -1444,7 +1467,8 @@ class _Pages:
             k = (item.item, item.outcome, item.answer, item.score, flag, cited)
             cached = sections.get(k)
             if cached is None:
-                cached = sections[k] = self._section(item, flag, cited)
+                group, before, after = self._section(item, flag, cited)
+                cached = sections[k] = (group, before.encode("utf-8"), after.encode("utf-8"))
             group, before, after = cached
             if ex.kind != "span":
                 note = notes.get(item.item, "")
@@ -1466,29 +1490,31 @@ class _Pages:
                 target = revisit
                 n_revisit += 1
             target.append(before)
-            if note:
-                target.append(f"<dt>Your note</dt><dd>{_e(note) if _HTML_SPECIAL.search(note) else note}</dd>")
+            if note:  # student text: escaped, and encoded leniently (a lone surrogate becomes "?")
+                target.append(f"<dt>Your note</dt><dd>{_e(note) if _HTML_SPECIAL.search(note) else note}</dd>"
+                              .encode("utf-8", "replace"))
             target.append(after)
         who = _e(g.name) + f" ({_e(g.student)})" if g.name else _e(g.student)
-        out = [self.head(g),
+        top = [self.head(g),
                f"<h1>{_e(ex.title)}</h1>\n<p class=who>Feedback for <strong>{who}</strong> · file "
                f"<code>{_e(_basename(g.source))}</code> · saved {_e(g.saved_at)}</p>\n",
                f"<p class=score><strong>{round(r.score, 2):g} of {r.max:g} points</strong> "
                f"({100 * r.fraction:.1f}%)</p>\n",
                self._metrics(r)]
         if g.superseded:
-            out.append(f"<p class=meta>You handed in more than one file; the one saved last was graded. Not graded: "
+            top.append(f"<p class=meta>You handed in more than one file; the one saved last was graded. Not graded: "
                        f"{_e(', '.join(_basename(s) for s in g.superseded))}.</p>\n")
-        out.append(f"<h2>To revisit ({n_revisit})</h2>\n")
-        out.extend(revisit or ["<p>Nothing: every item agrees with the key.</p>\n"])
+        top.append(f"<h2>To revisit ({n_revisit})</h2>\n")
+        out = ["".join(top).encode("utf-8", "replace")]
+        out.extend(revisit or [b"<p>Nothing: every item agrees with the key.</p>\n"])
         if extra:
             out.append(f"<h2>Extra tags ({n_extra})</h2>\n<p>These passages carry no technique in the key. "
-                       "When in doubt, do not tag.</p>\n")
+                       "When in doubt, do not tag.</p>\n".encode())
             out.extend(extra)
-        out.append(f"<h2>What you got right ({n_good})</h2>\n")
-        out.extend(good or ["<p>Nothing yet: start with the items above.</p>\n"])
+        out.append(f"<h2>What you got right ({n_good})</h2>\n".encode())
+        out.extend(good or [b"<p>Nothing yet: start with the items above.</p>\n"])
         out.append(self.footer)
-        return "".join(out).encode("utf-8", "replace")
+        return b"".join(out)
 
     def head(self, g: Graded) -> str:
         return _head(f"Feedback: {self.ex.title} - {g.student}")
@@ -1509,7 +1535,8 @@ class _Pages:
                      f"{_fmt(lb.get('f1'))} (precision {_fmt(lb.get('precision'))}, recall {_fmt(lb.get('recall'))})"),
                     ("Your spans / the key's", f"{m.get('n_student_spans')} / {m.get('n_key_spans')}")]
         elif kind == ("span", "name") or self.ex.kind == "cell":
-            rows = [("Accuracy", _fmt(m.get("accuracy"), True)), ("Answered", f"{m.get('answered')} of {m.get('n_items')}")]
+            rows = [("Accuracy", _fmt(m.get("accuracy"), True)),
+                    ("Answered", f"{m.get('answered')} of {m.get('n_items')}")]
             for f, share in (m.get("per_field") or {}).items():
                 rows.append((f"Accuracy, {f}", _fmt(share, True)))
         elif self.ex.kind == "verdict":
@@ -1869,10 +1896,11 @@ def item_disagreement(report: GradeReport):
     for a in key.items:
         counts = tallies[a.id]
         n = sum(counts.values())
-        top, top_n = (sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else ("", 0))
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        top, top_n = ranked[0] if ranked else ("", 0)
         rows.append({"item": a.id, "text": _context(ex, a), "answers": n, "majority": top,
                      "majority_share": top_n / n if n else float("nan"), "entropy": _entropy(counts),
-                     "split": " · ".join(f"{c} {lab}" for lab, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                     "split": " · ".join(f"{c} {lab}" for lab, c in ranked),
                      "key": " or ".join(a.labels), "majority_agrees": top in a.labels})
     frame = pd.DataFrame(rows, columns=["item", "text", "answers", "majority", "majority_share", "entropy", "split",
                                         "key", "majority_agrees"])
@@ -1953,7 +1981,8 @@ def worth_a_look(report: GradeReport, *, rare_share: float = 0.1, min_shared: in
             continue
         why = []
         if len(devs) >= bar:
-            why.append(f"{len(devs)} uncommon answers in common ({'; '.join(devs[:4])}{'; …' if len(devs) > 4 else ''})")
+            shown = "; ".join(devs[:4]) + ("; …" if len(devs) > 4 else "")
+            why.append(f"{len(devs)} uncommon answers in common ({shown})")
         if same:
             why.append(f"{len(same)} identical note(s) (“{same[0][:80]}”)")
         rows.append({"student_a": a, "student_b": b, "shared_uncommon_answers": len(devs),

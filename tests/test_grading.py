@@ -6,7 +6,6 @@ Every bad submission is generated here (nothing large is committed); the 50 MB f
 import csv
 import io
 import json
-import math
 import os
 import subprocess
 import sys
@@ -226,11 +225,10 @@ def test_every_bad_file_gets_its_own_reason_and_the_good_ones_are_graded(tmp_pat
     inbox = tmp_path / "inbox"
     write_battery(inbox, battery)
     make_big(inbox / "huge.json")
-    if hasattr(os, "mkfifo"):
-        os.mkfifo(inbox / "pipe.json")  # opening a FIFO would hang the grader
     (inbox / ".DS_Store").write_bytes(b"\x00junk")
     (inbox / "__MACOSX").mkdir()
     (inbox / "__MACOSX" / "._s100.json").write_bytes(b"\x00\x05\x16\x07")
+    (inbox / "__MACOSX" / "resource-fork.json").write_bytes(b"\x00\x05\x16\x07")
     monkeypatch.chdir(tmp_path)
     before = listing(tmp_path)
     out = tmp_path / "out"
@@ -239,17 +237,15 @@ def test_every_bad_file_gets_its_own_reason_and_the_good_ones_are_graded(tmp_pat
     codes = rejected_codes(out)
     expected = {str(inbox / n): c for n, (_, c) in battery.items() if c}
     expected[str(inbox / "huge.json")] = "too_large"
-    if hasattr(os, "mkfifo"):
-        expected[str(inbox / "pipe.json")] = "not_a_file"
     assert codes == expected
     graded = {g.student for g in report.graded}
     assert graded == {json.loads(c.decode("utf-8-sig"))["student"]["id"] for n, (c, code) in battery.items()
                       if code is None}
-    assert report.n_files == len(battery) + 1 + hasattr(os, "mkfifo")  # junk files are not submissions
+    assert report.n_files == len(battery) + 1  # junk files are not submissions
     # refused before being read: opened (to look at its size), never read; no read asks for more than the limit
     opened, reads = spy_open
     assert "huge.json" in opened and "script-note.json" in opened
-    assert "huge.json" not in reads and "pipe.json" not in reads
+    assert "huge.json" not in reads
     size = len(battery["script-note.json"][0])
     assert len(reads["script-note.json"]) == 2 and reads["script-note.json"][0] > size  # all at once, then EOF
     assert max(n for sizes in reads.values() for n in sizes) <= tags.MAX_EXPORT_BYTES + 1
@@ -285,15 +281,41 @@ def test_50mb_file_is_not_read_into_memory(tmp_path):
     assert peak < 1_000_000
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_a_named_pipe_is_refused_without_hanging(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    found = []
+    worker = threading.Thread(target=lambda: found.append(grading.check_source(grading.collect([fifo])[0])),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # blocked opening the pipe: release it, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=10)
+        pytest.fail("opening a named pipe blocked the grader")
+    assert found[0].problems[0].code == "not_a_file"
+
+
 def test_a_file_that_grows_past_the_limit_after_the_size_check_is_still_refused(tmp_path, monkeypatch):
     path = tmp_path / "grows.json"
     path.write_bytes(b"{" + b" " * 5000 + b"}")
-    monkeypatch.setattr(tags, "MAX_EXPORT_BYTES", 1000)
-    real_stat = os.stat
-    monkeypatch.setattr(grading.os, "stat", lambda p, *a, **k: os.stat_result((*real_stat(p)[:6], 10, *real_stat(p)[7:])))
+    real_fstat = os.fstat
+
+    def stale(fd):  # the size as it was when the file was opened: small
+        info = real_fstat(fd)
+        return os.stat_result((*info[:6], 10, *info[7:]))
+
+    monkeypatch.setattr(grading.os, "fstat", stale)
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(grading.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
     with pytest.raises(tags.TagError) as info:
         grading._read_file(path, 1000)
     assert info.value.code == "too_large"
+    assert sum(reads) <= 1000 + 1 + (1 << 16)  # stopped reading just past the limit
 
 
 # --- the battery, from a zip as an LMS hands it out -----------------------------------------------
@@ -311,6 +333,7 @@ def test_the_same_files_in_a_zip_get_the_same_reasons(tmp_path, monkeypatch):
             for _ in range(BIG >> 20):
                 handle.write(chunk)
         zf.writestr("__MACOSX/folder/._huge.json", b"\x00\x05\x16\x07")
+        zf.writestr("__MACOSX/folder/resource-fork.json", b"\x00\x05\x16\x07")
         zf.writestr("folder/.hidden.json", b"{}")
         zf.writestr("folder/inner.zip", b"PK\x05\x06")
         zf.writestr("../../escape.json", dump(export("s400", seed=9)))  # never extracted, so harmless
@@ -377,6 +400,8 @@ def test_two_files_for_one_student_the_later_saved_at_wins_and_both_are_named(tm
     header = rows["student_id"]
     assert rows["s500"][header.index("also_handed_in")] == str(inbox / "b-early.json")
     assert rejected_codes(tmp_path / "out") == {}  # a second file is not a rejection
+    assert [(n.source, n.code) for n in report.notes()] == [(str(inbox / "b-early.json"), "duplicate_submission"),
+                                                           (str(inbox / "aware.json"), "duplicate_submission")]
     page = (tmp_path / "out" / by["s500"].page).read_text(encoding="utf-8")
     assert "b-early.json" in page and str(inbox) not in page  # the student sees file names, not folders
 
@@ -425,6 +450,17 @@ def test_a_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):
     assert not [n for n in names if n.endswith(".tmp")]
     for name in names:  # whatever was renamed into place is complete
         assert (tmp_path / "out" / name).stat().st_size > 0 or name == "rejected.csv"
+
+
+def test_a_temporary_file_left_by_a_crashed_run_does_not_block_the_next(tmp_path):
+    inbox = tmp_path / "in"
+    grading.write_exports(grading.demo_class(2, 0, EX), inbox)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f".grades.csv.kit-{os.getpid()}.tmp").write_text("half a file")
+    grading.grade([inbox], exercise=EX, out=out)
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv", "index.html", "items.csv",
+                                                     "rejected.csv"]
 
 
 def test_output_folder_inside_the_submissions_folder_is_not_graded_again(tmp_path):
@@ -565,6 +601,21 @@ def test_summary_fits_one_screen_and_says_what_happened(tmp_path):
     assert report.rejected_by_reason() == {"empty_file": 1, "truncated": 1}
 
 
+def test_grading_graded_work_with_the_practice_key_is_called_out(tmp_path):
+    data = grading.demo_class(2, 0, "claims")
+    grading.write_exports(data, tmp_path / "in")
+    report = grading.grade([tmp_path / "in"], exercise="claims", out=tmp_path / "a")
+    assert "built-in practice key" in report.summary()
+    builtin, doc = answers.load_key("claims"), kit.load_editorial()
+    key = tmp_path / "private.json"  # a private key: here, the built-in one with every label reversed
+    key.write_text(json.dumps({"document": doc.id, "sha256": doc.sha256, "unit": [
+        {"unit": a.unit, "labels": list(reversed(a.labels)), "checkworthy": a.checkworthy, "why": a.why}
+        for a in builtin.items]}), encoding="utf-8")
+    report = grading.grade([tmp_path / "in"], exercise="claims", key=key, out=tmp_path / "b")
+    assert "practice key" not in report.summary() and len(report.graded) == 2
+    assert report.key.items[0].labels == tuple(reversed(builtin.items[0].labels))
+
+
 def test_progress_is_reported_per_file(tmp_path):
     inbox = tmp_path / "in"
     grading.write_exports(grading.demo_class(7, 0, EX), inbox)
@@ -615,7 +666,8 @@ def test_canvas_gradebook_joins_the_roster(tmp_path):
     by = {g.student: g for g in report.graded}
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Claim types (practice) (1234)"]
     assert rows[1] == ["    Points Possible", "", "", "", "", "47"]
-    assert rows[2] == ["Lovelace, Ada", "1001", "U1", "s001", "Sec A", grading._number(round(by["s001"].result.score, 2))]
+    score = grading._number(round(by["s001"].result.score, 2))
+    assert rows[2] == ["Lovelace, Ada", "1001", "U1", "s001", "Sec A", score]
     assert rows[3][0] == "'" + '=HYPERLINK("http://x")' and rows[3][3] == "S002"  # matched ignoring case
     assert rows[3][5] == grading._number(round(by["s002"].result.score, 2))
     assert rows[4] == ["Nobody, Here", "1003", "U3", "s999", "Sec B", ""]  # no submission: left blank
