@@ -33,8 +33,9 @@ numerator for recall; recall here always divides by the reference span's length.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -335,14 +336,26 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
     ``(0.0, 0.0, 0.0)``.
     """
     subs, refs = merge_spans(student), merge_spans(reference)
+    by_label: dict[str, tuple[list[Span], list[Span]]] = {}
+    for span in subs:
+        by_label.setdefault(span[2], ([], []))[0].append(span)
+    for span in refs:
+        by_label.setdefault(span[2], ([], []))[1].append(span)
     prec_num = rec_num = 0.0
-    for s_start, s_end, s_label in subs:
-        for t_start, t_end, t_label in refs:
-            if s_label != t_label:
-                continue
-            inter = _overlap((s_start, s_end), (t_start, t_end))
-            prec_num += inter / (s_end - s_start)
-            rec_num += inter / (t_end - t_start)
+    for mine, theirs in by_label.values():
+        # Merged spans of one label are sorted and disjoint: walk both lists once.
+        i = j = 0
+        while i < len(mine) and j < len(theirs):
+            s_start, s_end, _ = mine[i]
+            t_start, t_end, _ = theirs[j]
+            inter = min(s_end, t_end) - max(s_start, t_start)
+            if inter > 0:
+                prec_num += inter / (s_end - s_start)
+                rec_num += inter / (t_end - t_start)
+            if s_end <= t_end:
+                i += 1
+            else:
+                j += 1
     return _prf(prec_num, len(subs), rec_num, len(refs))
 
 
@@ -367,7 +380,29 @@ def _span_tags(tags: Iterable[dict]) -> list[Span]:
     return sorted(out)
 
 
-def _map_label(span: Span, key_items) -> str:
+class _Index:
+    """Intervals sorted by start, for finding those that overlap a span without trying them all."""
+
+    def __init__(self, entries: Iterable[tuple[int, int, Any]]):
+        self.entries = sorted(entries, key=lambda e: (e[0], e[1]))
+        self.starts = [e[0] for e in self.entries]
+        self.longest = max((e[1] - e[0] for e in self.entries), default=0)
+
+    def overlapping(self, start: int, end: int) -> Iterator[Any]:
+        i = bisect_left(self.starts, end) - 1
+        lowest = start - self.longest
+        while i >= 0 and self.entries[i][0] >= lowest:
+            entry = self.entries[i]
+            if entry[1] > start:
+                yield entry[2]
+            i -= 1
+
+
+def _key_index(key_items) -> _Index:
+    return _Index((k.start, k.end, k) for k in key_items)
+
+
+def _map_label(span: Span, key_items, index: _Index | None = None) -> str:
     """The key's preferred label when the student's label is accepted by an overlapping key span.
 
     With several such key spans, the one with the largest overlap wins (then the one whose
@@ -375,7 +410,7 @@ def _map_label(span: Span, key_items) -> str:
     """
     start, end, label = span
     best = None
-    for k in key_items:
+    for k in (index or _key_index(key_items)).overlapping(start, end):
         inter = _overlap((start, end), (k.start, k.end))
         if inter and label in k.labels:
             rank = (-inter, k.labels[0] != label, k.start, k.end, k.id)
@@ -407,13 +442,15 @@ def _classify(span: Span, k) -> tuple[str, float] | None:
     return "partly_found", closeness
 
 
-def span_outcomes(key: Key, student: Iterable[Span]) -> list[ItemOutcome]:
+def span_outcomes(key: Key, student: Iterable[Span], key_index: _Index | None = None) -> list[ItemOutcome]:
     """One outcome per key span (best student span wins), then one per extra student span."""
     spans = merge_spans(student)
+    by_start = _Index((span[0], span[1], span) for span in spans)
+    key_index = key_index or _key_index(key.items)
     items = []
     for k in key.items:
         best = None
-        for span in spans:
+        for span in by_start.overlapping(k.start, k.end):
             found = _classify(span, k)
             if found is None:
                 continue
@@ -425,7 +462,7 @@ def span_outcomes(key: Key, student: Iterable[Span]) -> list[ItemOutcome]:
         else:
             items.append(ItemOutcome(k.id, best[1], 0.0, 0.0, _describe(best[2]), k.labels, k.why))
     for span in sorted(spans):
-        if not any(_overlap((span[0], span[1]), (k.start, k.end)) for k in key.items):
+        if next(key_index.overlapping(span[0], span[1]), None) is None:
             items.append(ItemOutcome(f"extra:{span[0]}-{span[1]}", "extra", 0.0, 0.0, _describe(span), (),
                                      EXTRA_FEEDBACK))
     return items
@@ -435,10 +472,11 @@ def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: s
     """Find and name: score = label-matched SemEval F1 x points; outcomes per key span for feedback."""
     student = _span_tags(tags)
     reference = [(k.start, k.end, k.labels[0]) for k in key.items]
-    mapped = [(s, e, _map_label((s, e, label), key.items)) for s, e, label in student]
+    index = _key_index(key.items)
+    mapped = [(s, e, _map_label((s, e, label), key.items, index)) for s, e, label in student]
     p, r, f1 = semeval_prf(mapped, reference)
     bp, br, bf1 = semeval_prf_blind(student, reference)
-    items = span_outcomes(key, student)
+    items = span_outcomes(key, student, index)
     counts = Counter(i.outcome for i in items)
     metrics = {
         "label_matched": {"precision": p, "recall": r, "f1": f1},
