@@ -220,6 +220,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def reference() -> str:
+    """The CLI reference (docs/cli.md): every command's --help, in order."""
+    import os
+
+    os.environ.setdefault("COLUMNS", "100")  # argparse wraps to the terminal: keep the page stable
+    parser = build_parser()
+    parts = ["<!-- generated from `kit COMMAND --help` by kit.cli.reference(): do not edit by hand -->",
+             "# The `kit` command", "", "```text", parser.format_help().rstrip(), "```"]
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        parts += ["", f"## kit {name}", "", "```text", sub.format_help().rstrip(), "```"]
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in nested:
+            for inner_name, inner in action.choices.items():
+                parts += ["", f"## kit {name} {inner_name}", "", "```text", inner.format_help().rstrip(), "```"]
+    return "\n".join(parts) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

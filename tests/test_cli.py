@@ -53,3 +53,13 @@ def test_lite_build_is_wired(tmp_path, capsys):
     assert cli.main(["lite", "build", str(occupied)]) == 1  # never overwrites without --force
     assert "force" in capsys.readouterr().err
     assert (occupied / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_cli_reference_is_up_to_date_and_covers_every_command(monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.setenv("COLUMNS", "100")
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert committed == cli.reference(), "regenerate docs/cli.md: python -c 'from kit import cli; print(cli.reference(), end=\"\")' > docs/cli.md"
+    for name in cli.build_parser()._subparsers._group_actions[0].choices:
+        assert f"## kit {name}" in committed
