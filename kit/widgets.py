@@ -123,30 +123,14 @@ class Tagger(anywidget.AnyWidget):
         return {"ok": True, **result}
 
     def _apply(self, edit: dict) -> dict:
-        if not isinstance(edit, dict):
-            raise TagError("wrong_type", "an edit must be an object")
-        op = edit.get("op")
-        s = self.session
-        if op == "set":
-            tag = s.set(edit.get("tag"))
-            return {"tag": tag, "message": f"Tagged {_describe(tag)} as {taxonomy.label_of(tag['label'])}"
-                                           + (" (with a note)" if tag.get("note") else "")}
-        if op == "delete":
-            return {"message": "Deleted the tag" if s.delete(edit.get("key", ())) else "Nothing to delete there"}
-        if op == "undo":
-            return {"message": "Undone" if s.undo() else "Nothing to undo"}
-        if op == "redo":
-            return {"message": "Redone" if s.redo() else "Nothing to redo"}
-        if op == "student":
-            s.set_student(str(edit.get("id", "")).strip(), str(edit.get("name", "")).strip())
-            return {"message": f"Student id set to {s.student['id']}"}
-        if op == "export":
-            path = s.export()
-            self.export_path = str(path)
-            data = path.read_text(encoding="utf-8")
-            self.send({"type": "download", "name": path.name, "data": data})
-            return {"path": str(path), "message": f"Exported {len(s.tags)} tags to {path}"}
-        raise TagError("wrong_type", f"unknown edit {op!r}")
+        return run_edit(self.session, edit, exported=self._exported,
+                        saved=lambda tag: f"Tagged {_describe(tag)} as {taxonomy.label_of(tag['label'])}"
+                                          + (" (with a note)" if tag.get("note") else ""))
+
+    def _exported(self, path: Path) -> str:
+        self.export_path = str(path)
+        self.send({"type": "download", "name": path.name, "data": path.read_text(encoding="utf-8")})
+        return f"Exported {len(self.session.tags)} tags to {path}"
 
     def _sync(self) -> None:
         s = self.session
@@ -171,6 +155,34 @@ class Tagger(anywidget.AnyWidget):
         if session is not None:
             session.close()
         super().close()
+
+
+def run_edit(session: Session, edit: dict, *, saved, exported) -> dict:
+    """Carry out one edit on ``session``; ``saved(tag)`` and ``exported(path)`` word the messages.
+
+    The one path for every widget's edits: set, delete, undo, redo, student, export.
+    """
+    if not isinstance(edit, dict):
+        raise TagError("wrong_type", "an edit must be an object")
+    op = edit.get("op")
+    if op == "set":
+        tag = session.set(edit.get("tag"))
+        return {"tag": tag, "message": saved(tag)}
+    if op == "delete":
+        return {"message": "Deleted" if session.delete(edit.get("key", ())) else "Nothing to delete there"}
+    if op == "undo":
+        return {"message": "Undone" if session.undo() else "Nothing to undo"}
+    if op == "redo":
+        return {"message": "Redone" if session.redo() else "Nothing to redo"}
+    if op == "student":
+        session.set_student(str(edit.get("id", "")).strip(), str(edit.get("name", "")).strip())
+        return {"message": f"Student id set to {session.student['id']}"}
+    if op == "export":
+        if not session.student:
+            raise KitError("Confirm your student id first (type it and press Confirm id), then export.")
+        path = session.export()
+        return {"path": str(path), "message": exported(path)}
+    raise TagError("wrong_type", f"unknown edit {op!r}")
 
 
 def _describe(tag: dict) -> str:
@@ -343,31 +355,13 @@ class _Panel(_w.VBox):
         return {"ok": True, **result}
 
     def _apply(self, edit: dict) -> dict:
-        if not isinstance(edit, dict):
-            raise TagError("wrong_type", "an edit must be an object")
-        op = edit.get("op")
-        s = self.session
-        if op == "set":
-            tag = s.set(edit.get("tag"))
-            return {"tag": tag, "message": f"Saved {self._item_of(tag)}: {self._describe(tag)}"}
-        if op == "delete":
-            return {"message": "Cleared" if s.delete(edit.get("key", ())) else "Nothing to clear there"}
-        if op == "undo":
-            return {"message": "Undone" if s.undo() else "Nothing to undo"}
-        if op == "redo":
-            return {"message": "Redone" if s.redo() else "Nothing to redo"}
-        if op == "student":
-            s.set_student(str(edit.get("id", "")).strip(), str(edit.get("name", "")).strip())
-            return {"message": f"Student id set to {s.student['id']}"}
-        if op == "export":
-            if not s.student:
-                raise KitError("Confirm your student id first (type it above and press Confirm id), then export.")
-            path = s.export()
-            self.export_path = str(path)
-            self.download.value = _download_link(path, path.read_text(encoding="utf-8"))
-            return {"path": str(path), "message": f"Exported {len(s.tags)} {self.noun} to {path}. "
-                                                  "Hand in this file."}
-        raise TagError("wrong_type", f"unknown edit {op!r}")
+        return run_edit(self.session, edit, exported=self._exported,
+                        saved=lambda tag: f"Saved {self._item_of(tag)}: {self._describe(tag)}")
+
+    def _exported(self, path: Path) -> str:
+        self.export_path = str(path)
+        self.download.value = _download_link(path, path.read_text(encoding="utf-8"))
+        return f"Exported {len(self.session.tags)} {self.noun} to {path}. Hand in this file."
 
     def _describe(self, tag: dict) -> str:
         return tag.get("label", "")
