@@ -6,12 +6,14 @@ The public surface is small::
     doc = kit.load_editorial()        # the editorial as a Document
     record = kit.load_record()        # the dated record of events
     articles = kit.load_articles()    # the comparison coverage (plain objects)
+    key = kit.load_key("claims-practice")  # an exercise's reference answers
     table = kit.load_coverage()       # the same coverage as a pandas DataFrame
 
 Importing ``kit`` loads neither pandas nor plotly (the tagging lessons run
 in a browser-only edition); :func:`load_coverage` imports pandas when called.
 """
 
+from .answers import load_key
 from .corpus import (
     Article,
     Document,
@@ -40,6 +42,7 @@ __all__ = [
     "load_coverage",
     "load_document",
     "load_editorial",
+    "load_key",
     "load_record",
     "parse_document",
 ]

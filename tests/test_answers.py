@@ -208,3 +208,7 @@ def test_private_key_file_in_json(tmp_path):
 def test_unknown_exercise_lists_the_known_ones():
     with pytest.raises(kit.KitError, match="unknown exercise 'claim'; known: claims-practice"):
         answers.load_key("claim")
+
+
+def test_load_key_is_public():
+    assert kit.load_key("claims-practice").ids == answers.load_key("claims-practice").ids
