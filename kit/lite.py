@@ -809,7 +809,7 @@ def _check_site(outdir: Path, wheels: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Command line: ``kit lite build OUTDIR`` (kit.cli wires it) and ``python -m kit.lite build OUTDIR``
+# Command line: ``kit lite build OUTDIR`` (kit.cli wires these in)
 # --------------------------------------------------------------------------------------------------
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -832,30 +832,3 @@ def run_build(args: argparse.Namespace) -> int:
                         charts=not args.no_charts)
     print(report.summary())
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kit lite", description="The browser-only edition (JupyterLite).")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_build_arguments(commands.add_parser(
-        "build", help="build the static site", description="Build the browser-only edition: a static JupyterLite "
-        "site with the lessons, the kit and Pyodide, which runs the tagging lessons with no network."))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m kit.lite build OUTDIR [--lessons DIR] [--force]``: exit 0 built, 1 failed, 2 usage."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
-    try:
-        return args.run(args)
-    except KitError as exc:
-        print(f"kit: error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -354,6 +354,17 @@ class _Panel(_w.VBox):
         self._set_status(result.get("message", ""))
         return {"ok": True, **result}
 
+    def _on_select(self, _change=None) -> None:
+        """Another claim or article was chosen: show it (without treating the redraw as edits)."""
+        if self._loading:
+            return
+        self._loading = True
+        try:
+            self._show()
+        finally:
+            self._loading = False
+        self._set_status("")
+
     def _apply(self, edit: dict) -> dict:
         return run_edit(self.session, edit, exported=self._exported,
                         saved=lambda tag: f"Saved {self._item_of(tag)}: {self._describe(tag)}")
@@ -481,7 +492,7 @@ class VerdictPanel(_Panel):
         self._record = {r.id: r for r in self.record}
         self._drafts: dict[str, tuple[list[str], str]] = {}
         self.claim_select, self.prev_button, self.next_button = _nav(
-            [(c.id, c.id) for c in self.claims], "Claim", self._on_claim)
+            [(c.id, c.id) for c in self.claims], "Claim", self._on_select)
         self.progress = _w.HTML()
         self.claim_html = _w.HTML()
         verdicts = taxonomy.verdicts()
@@ -605,16 +616,6 @@ class VerdictPanel(_Panel):
             self.boxes[item.id].layout.display = "" if shown or self.boxes[item.id].value else "none"
 
     # -- edits ---------------------------------------------------------------------------------------
-    def _on_claim(self, _change) -> None:
-        if self._loading:
-            return
-        self._loading = True
-        try:
-            self._show()
-        finally:
-            self._loading = False
-        self._set_status("")
-
     def _current(self) -> tuple[str, str | None, list[str], str]:
         evidence = [r.id for r in self.record if self.boxes[r.id].value]
         return self.claim_select.value, self.verdict.value, evidence, self.note.value
@@ -687,11 +688,11 @@ class ComparisonGrid(_Panel):
         self._articles = {a.id: a for a in self.articles}
         self.fields = taxonomy.grid_fields()
         self.article_select, self.prev_button, self.next_button = _nav(
-            [(a.id, a.id) for a in self.articles], "Article", self._on_article)
+            [(a.id, a.id) for a in self.articles], "Article", self._on_select)
         self.hide = _w.Checkbox(value=self._hide_default, indent=False,
                                 description="Hide who published it until I have answered",
                                 layout=_w.Layout(width="auto"))
-        self.hide.observe(self._on_article, names="value")
+        self.hide.observe(self._on_select, names="value")
         self.progress = _w.HTML()
         self.card = _w.HTML()
         self.dropdowns: dict[str, _w.Dropdown] = {}
@@ -793,16 +794,6 @@ class ComparisonGrid(_Panel):
                 f"{', '.join(_E(cause_labels.get(c, c)) for c in a.causes) or '<em>none seen</em>'}</li>"
                 f"<li>Voices it quotes: {'; '.join(_E(s) for s in a.sources_quoted) or '<em>none seen</em>'}</li>"
                 f"</ul></div>")
-
-    def _on_article(self, _change) -> None:
-        if self._loading:
-            return
-        self._loading = True
-        try:
-            self._show()
-        finally:
-            self._loading = False
-        self._set_status("")
 
     def _on_edit(self, field_code: str) -> None:
         if self._loading:

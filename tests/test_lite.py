@@ -410,12 +410,14 @@ def test_outdir_is_never_overwritten_without_force(tmp_path):
 
 
 def test_command_line(tmp_path, monkeypatch, capsys):
-    assert lite.main([]) == 2
+    from kit import cli
+
+    assert cli.main(["lite"]) == 2
     monkeypatch.setattr(lite, "check_build_environment", lambda: None)
     out = tmp_path / "site"
     out.mkdir()
     (out / "x").write_text("x")
-    assert lite.main(["build", str(out), "--lessons", str(tmp_path)]) == 1
+    assert cli.main(["lite", "build", str(out), "--lessons", str(tmp_path)]) == 1
     assert "not empty" in capsys.readouterr().err
     parser = lite.add_build_arguments(__import__("argparse").ArgumentParser())
     args = parser.parse_args(["OUT", "--force", "--lessons", "L", "-q"])

@@ -619,3 +619,26 @@ def cell_type(page, index: int) -> str:
         if cls in classes:
             return kind
     raise HarnessError(f"cell {index} has no known cell class: {classes}")
+
+
+# -- the kit's widgets in the page ------------------------------------------------------------------
+
+
+def journal(work: Path, exercise: str) -> list[dict]:
+    """The entries of an exercise's journal in a work folder ([] before the first edit)."""
+    path = Path(work) / f"{exercise}.journal.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def confirmed_badge(root, code: str):
+    """The badges of one label that Python has confirmed (no dashed "pending" outline)."""
+    return root.locator(f".kit-badge[data-code='{code}']:not(.kit-pending)")
+
+
+def focus(box) -> None:
+    """Scroll a tagger's text into view, then give it the keyboard focus (no mouse event)."""
+    from playwright.sync_api import expect
+
+    box.scroll_into_view_if_needed()
+    box.focus()
+    expect(box).to_be_focused()

@@ -20,15 +20,11 @@ from kit import answers, taxonomy
 from kit import tags as kit_tags
 
 from . import harness
+from .harness import journal
 
 LESSON = harness.ROOT / "lessons" / "01-claims.ipynb"
 # JupyterLab 4.6 with ipykernel 7 logs this when a kernel restarts while widget comms open their subshells.
 ALLOW = ["subshell creation failed: Error: Canceled future"]
-
-
-def journal(work, exercise):
-    path = work / f"{exercise}.journal.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
 def test_lesson_claims_tag_check_export_grade(jupyter, page, page_errors, artifacts, tmp_path):
@@ -50,9 +46,7 @@ def test_lesson_claims_tag_check_export_grade(jupyter, page, page_errors, artifa
     tagger = page.locator(".kit-tagger.kit-mode-sentence")
     text = tagger.locator(".kit-text")
     expect(text).to_be_visible()
-    text.scroll_into_view_if_needed()
-    text.focus()
-    expect(text).to_be_focused()
+    harness.focus(text)
     for n, label in enumerate(chosen):
         if n:
             page.keyboard.press("ArrowDown")

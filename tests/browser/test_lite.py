@@ -30,6 +30,7 @@ from kit import tags as kit_tags
 from kit.errors import KitError
 
 from . import harness
+from .harness import confirmed_badge, focus
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_LESSON = ROOT / "lessons" / "01-claims.ipynb"
@@ -147,16 +148,6 @@ class NetworkWatch:
     @property
     def non_loopback(self) -> list[str]:
         return sorted(set(self.outside) | set(self.aborted))
-
-
-def confirmed_badge(root, code):
-    return root.locator(f".kit-badge[data-code='{code}']:not(.kit-pending)")
-
-
-def focus(box):
-    box.scroll_into_view_if_needed()
-    box.focus()
-    expect(box).to_be_focused()
 
 
 STDERR_JS = """() => {

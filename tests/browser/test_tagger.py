@@ -17,6 +17,7 @@ import kit
 from kit import tags as kit_tags
 
 from . import harness
+from .harness import confirmed_badge, focus, journal
 
 CELLS = [
     new_markdown_cell("# Tagger\nThree taggers, one per mode."),
@@ -31,22 +32,6 @@ def write_notebook(folder):
                                                             "language": "python"}})
     nbformat.write(nb, folder / "tagger.ipynb")
     return folder / "tagger.ipynb"
-
-
-def journal(work, exercise):
-    path = work / f"{exercise}.journal.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
-
-
-def confirmed_badge(root, code):
-    return root.locator(f".kit-badge[data-code='{code}']:not(.kit-pending)")
-
-
-def focus(box):
-    """Scroll a tagger's text into view, then give it the keyboard focus (no mouse event)."""
-    box.scroll_into_view_if_needed()
-    box.focus()
-    expect(box).to_be_focused()
 
 
 def drag(page, first, last):
