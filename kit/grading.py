@@ -31,8 +31,9 @@ What :func:`grade` writes into the output folder (and nowhere else):
 spreadsheet shows it as text instead of running it. Numbers are written as numbers.
 
 **Safety.** Nothing is written until everything has been read and graded; existing output
-files are never replaced without ``force`` (the check runs before the first write); each file
-is written to a temporary name in its own folder, flushed to disk, then renamed. Files
+files are never replaced without ``force`` (the check runs before the first write); every file
+is written into a staging folder inside the output folder and renamed into place when all are
+written (the tables synced to disk first; see :class:`_Writer`). Files
 larger than :data:`kit.tags.MAX_EXPORT_BYTES` (and zip members declaring such a size) are
 refused before they are read.
 
@@ -53,6 +54,7 @@ import json
 import math
 import os
 import re
+import shutil
 import stat
 import statistics
 import sys
@@ -951,38 +953,46 @@ def _assign_pages(graded: list[Graded]) -> list[Graded]:
 
 
 class _Writer:
-    """Write many files atomically: temp files beside their targets, synced, then renamed.
+    """Write the outputs so that no half-written file is ever in view, even after a crash.
 
-    The files are first all written under temporary names, then flushed to disk, then renamed
-    into place: a crash leaves each output either absent, as it was, or complete.
+    Every file is first written into a staging folder inside the output folder
+    (``.kit-staging-<pid>``). On :meth:`commit` the tables are synced to disk, then the feedback
+    pages move into place (the whole ``feedback`` folder in one rename when it is new, else page
+    by page) and the tables last, so that ``index.html`` never links a page that is not there.
+    The pages are not synced one by one: they are rebuilt by running ``kit grade`` again, and a
+    sync of every page would cost more than writing them (a power cut mid-run can leave a page
+    empty, never a gradebook).
     """
+
+    PAGES = "feedback"
 
     def __init__(self, out: Path):
         self.out = out
-        self.root = out.resolve() if out.exists() else None
-        self.pending: list[tuple[Path, Path]] = []
-        self.folders: set[Path] = set()
-        self._tag = f".kit-{os.getpid()}.tmp"
+        self.root: Path | None = None
+        self.staging = out / f".kit-staging-{os.getpid()}"
+        self.tables: list[str] = []
+        self.pages: list[str] = []
+        self._folder = ""
+
+    def _start(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.root = self.out.resolve()
+        if self.staging.is_dir() and not self.staging.is_symlink():  # left by a crashed run of this pid
+            shutil.rmtree(self.staging)
+        self.staging.mkdir()
+        (self.staging / self.PAGES).mkdir()
+        self._folder = os.fspath(self.staging)
 
     def add(self, rel: str, data: bytes) -> None:
-        target = self.out / rel
-        folder = target.parent
-        if folder not in self.folders:
-            folder.mkdir(parents=True, exist_ok=True)
-            if self.root is None:
-                self.root = self.out.resolve()
-            real = folder.resolve()
-            if real != self.root and self.root not in real.parents:  # e.g. feedback/ is a symlink elsewhere
-                raise KitError(f"{folder} leads outside {self.out}; not writing there")
-            self.folders.add(folder)
-        tmp = folder / f".{target.name}{self._tag}"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        try:
-            fd = os.open(tmp, flags, 0o666)
-        except FileExistsError:  # left behind by a run that crashed under the same process id
-            os.unlink(tmp)
-            fd = os.open(tmp, flags, 0o666)
-        self.pending.append((tmp, target))
+        """Write ``data`` to the staging folder as ``rel`` (``NAME`` or ``feedback/NAME``)."""
+        if self.root is None:
+            self._start()
+        folder, _, name = rel.rpartition("/")
+        if folder not in ("", self.PAGES) or not name or name.startswith("."):
+            raise ValueError(f"not an output file name: {rel!r}")
+        (self.pages if folder else self.tables).append(name)
+        fd = os.open(f"{self._folder}/{rel}", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
         try:
             view = memoryview(data)
             while view:
@@ -991,45 +1001,40 @@ class _Writer:
             os.close(fd)
 
     def commit(self) -> None:
-        _flush([tmp for tmp, _ in self.pending], self.out)  # durable before visible
-        for tmp, target in self.pending:
-            os.replace(tmp, target)
-        self.pending = []
-        for folder in self.folders:
-            _fsync_folder(folder)
+        if self.root is None:
+            self._start()
+        for name in self.tables:  # durable before visible
+            _fsync_path(self.staging / name)
+        target = self.out / self.PAGES
+        staged = self.staging / self.PAGES
+        if os.path.lexists(target):
+            real = target.resolve()
+            if not target.is_dir() or (real != self.root and self.root not in real.parents):
+                raise KitError(f"{target} leads outside {self.out}; not writing there")
+            for name in self.pages:
+                os.replace(staged / name, target / name)
+            staged.rmdir()
+        else:
+            os.rename(staged, target)
+        _fsync_folder(target)
+        for name in self.tables:
+            os.replace(self.staging / name, self.out / name)
+        self.tables, self.pages = [], []
+        self.staging.rmdir()
+        _fsync_folder(self.out)
 
     def abort(self) -> None:
-        for tmp, _ in self.pending:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-        self.pending = []
+        if self.staging.is_dir() and not self.staging.is_symlink():
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self.tables, self.pages = [], []
 
 
-def _flush(files: list[Path], folder: Path) -> None:
-    """Get the files' data onto the disk: one ``syncfs`` of the folder's file system on Linux
-    (one call for thousands of pages, where an fsync per file costs milliseconds each), else an
-    fsync per file."""
-    if sys.platform.startswith("linux") and len(files) > 8:
-        try:
-            import ctypes
-
-            syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                if syncfs(fd) == 0:
-                    return
-            finally:
-                os.close(fd)
-        except (OSError, AttributeError):
-            pass
-    for path in files:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -1324,7 +1329,6 @@ _BADGES = {"correct": ("Correct", "good"), "matched": ("Matched", "good"), "wron
            "too_narrow": ("Too narrow", "revisit"), "partly_found": ("Partly found", "revisit"),
            "wrong_label": ("Wrong label", "revisit"), "missed": ("Missed", "revisit"), "extra": ("Extra", "extra")}
 _SPAN_ANSWER = re.compile(r"^(.+) @ (\d+)-(\d+)$")
-_HTML_SPECIAL = re.compile(r"[&<>\"']")
 _e = html.escape
 
 
@@ -1453,47 +1457,47 @@ class _Pages:
 
     def render(self, g: Graded) -> bytes:
         ex, r = self.ex, g.result
-        notes = _notes_by_item(ex, g.tags)
-        noted = [(t["start"], t["end"], t["note"]) for t in g.tags if t.get("note")] if ex.kind == "span" else []
-        flags = {t["unit"]: t.get("checkworthy") is True for t in g.tags} if ex.kind == "sentence" else {}
+        kind = ex.kind
+        notes, flags, cited_by = _student_parts(kind, g.tags)
+        noted = [(t["start"], t["end"], t["note"]) for t in g.tags if t.get("note")] if kind == "span" else []
         good: list[bytes] = []
         revisit: list[bytes] = []
         extra: list[bytes] = []
-        n_good = n_revisit = n_extra = 0
+        into = {"good": good, "revisit": revisit, "extra": extra}
+        counts = dict.fromkeys(into, 0)
         sections = self.sections
         for item in r.items:
-            flag = flags.get(item.item, False) if ex.kind == "sentence" and item.answer else None
-            cited = tuple(_cited(g.tags, item.item)) if ex.kind == "verdict" else None
-            k = (item.item, item.outcome, item.answer, item.score, flag, cited)
+            # What besides the outcome shapes the section: the check-worthy flag, the cited items.
+            if kind == "sentence":
+                shape = flags.get(item.item, False) if item.answer else None
+            elif kind == "verdict":
+                shape = cited_by.get(item.item, ())
+            else:
+                shape = None
+            k = (id(item), shape)  # outcomes are shared between students (kit.scoring), so ids repeat
             cached = sections.get(k)
-            if cached is None:
-                group, before, after = self._section(item, flag, cited)
-                cached = sections[k] = (group, before.encode("utf-8"), after.encode("utf-8"))
-            group, before, after = cached
-            if ex.kind != "span":
-                note = notes.get(item.item, "")
+            if cached is None or cached[0] is not item:
+                group, before, after = self._section(item, *((shape, None) if kind == "sentence" else
+                                                            (None, shape) if kind == "verdict" else (None, None)))
+                cached = sections[k] = (item, group, before.encode("utf-8"), after.encode("utf-8"))
+            _, group, before, after = cached
+            counts[group] += 1
+            if kind != "span":
+                note = notes.get(item.item)
             elif not noted:
-                note = ""
+                note = None
             elif self.find:
                 m = _SPAN_ANSWER.match(item.answer)
-                note = _span_notes(noted, int(m.group(2)), int(m.group(3))) if m else ""
+                note = _span_notes(noted, int(m.group(2)), int(m.group(3))) if m else None
             else:
                 a = self.items.get(item.item)
-                note = _span_notes(noted, a.start, a.end, exact=True) if a is not None else ""
-            if group == "good":
-                target = good
-                n_good += 1
-            elif group == "extra":
-                target = extra
-                n_extra += 1
-            else:
-                target = revisit
-                n_revisit += 1
+                note = _span_notes(noted, a.start, a.end, exact=True) if a is not None else None
+            target = into[group]
             target.append(before)
-            if note:  # student text: escaped, and encoded leniently (a lone surrogate becomes "?")
-                target.append(f"<dt>Your note</dt><dd>{_e(note) if _HTML_SPECIAL.search(note) else note}</dd>"
-                              .encode("utf-8", "replace"))
+            if note:  # student text, escaped
+                target.append(b"<dt>Your note</dt><dd>" + _utf8(_text(note)) + b"</dd>")
             target.append(after)
+        n_good, n_revisit, n_extra = counts["good"], counts["revisit"], counts["extra"]
         who = _e(g.name) + f" ({_e(g.student)})" if g.name else _e(g.student)
         top = [self.head(g),
                f"<h1>{_e(ex.title)}</h1>\n<p class=who>Feedback for <strong>{who}</strong> · file "
@@ -1567,21 +1571,45 @@ def _label_names() -> dict[str, str]:
     return names
 
 
-def _notes_by_item(ex: answers.Exercise, tag_list: Iterable[dict]) -> dict[str, str]:
-    """The student's notes by key item id (sentence, verdict and cell exercises)."""
+def _student_parts(kind: str, tag_list: Iterable[dict]) -> tuple[dict, dict, dict]:
+    """One pass over a student's tags: notes by key item id, check-worthy flags by unit (sentences),
+    cited record items by claim (verdicts)."""
     notes: dict[str, str] = {}
-    for t in tag_list:
-        note = t.get("note") or ""
-        if not note:
-            continue
-        kind = t.get("kind")
-        if kind == "sentence":
-            notes[t["unit"]] = note
-        elif kind == "verdict":
-            notes[t["claim"]] = note
-        elif kind == "cell":
-            notes[f"{t['item']}:{t['field']}"] = note
-    return notes
+    flags: dict[str, bool] = {}
+    cited: dict[str, tuple[str, ...]] = {}
+    if kind == "sentence":
+        for t in tag_list:
+            unit = t["unit"]
+            flags[unit] = t.get("checkworthy") is True
+            note = t.get("note")
+            if note:
+                notes[unit] = note
+    elif kind == "verdict":
+        for t in tag_list:
+            cited[t["claim"]] = tuple(t.get("evidence") or ())
+            note = t.get("note")
+            if note:
+                notes[t["claim"]] = note
+    elif kind == "cell":
+        for t in tag_list:
+            note = t.get("note")
+            if note:
+                notes[f"{t['item']}:{t['field']}"] = note
+    return notes, flags, cited
+
+
+def _text(text: str) -> str:
+    """Text for an HTML element's content: ``&``, ``<`` and ``>`` escaped (quotes need no escaping there)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from the JSON: shown as "?"
+        return text.encode("utf-8", "replace")
 
 
 def _span_notes(noted: list[tuple[int, int, str]], start: int, end: int, *, exact: bool = False) -> str:
@@ -1591,13 +1619,6 @@ def _span_notes(noted: list[tuple[int, int, str]], start: int, end: int, *, exac
     else:
         found = [n for s, e, n in noted if s < end and start < e]
     return " / ".join(dict.fromkeys(found))
-
-
-def _cited(tag_list: Iterable[dict], claim: str) -> list[str]:
-    for t in tag_list:
-        if t.get("kind") == "verdict" and t.get("claim") == claim:
-            return list(t.get("evidence") or [])
-    return []
 
 
 def _index_html(ex: answers.Exercise, graded: list[Graded], rejected: list[Rejected]) -> bytes:

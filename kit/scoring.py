@@ -172,37 +172,78 @@ def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_i
     by_unit = _latest(tags, "sentence", lambda t: t["unit"])
     n = len(key.items)
     per = points / n if n else 0.0
-    items, gold, pred = [], [], []
-    cw_gold, cw_pred = [], []
-    for answer in key.items:
-        tag = by_unit.get(answer.unit)
+    rows, n_gold = _sentence_rows(key, per)
+    items = []
+    correct = answered = 0
+    tp: Counter = Counter()
+    n_pred: Counter = Counter()
+    cw_tp = cw_fp = cw_fn = 0
+    for unit, preferred, checkworthy, outcomes in rows:
+        tag = by_unit.get(unit)
         label = _label(tag)
-        preferred = answer.labels[0]
-        gold.append(preferred)
+        outcome = outcomes.get(label)
+        if outcome is None:
+            outcome = outcomes[label] = _sentence_outcome(key.items, unit, label, per)
+        items.append(outcome)
         if label is None:
-            items.append(ItemOutcome(answer.unit, "missing", 0.0, per, "", answer.labels, answer.why))
-            pred.append(_NO_ANSWER)
+            n_pred[_NO_ANSWER] += 1
             continue
-        ok = label in answer.labels
-        items.append(ItemOutcome(answer.unit, "correct" if ok else "wrong", per if ok else 0.0, per, label,
-                                 answer.labels, answer.why))
-        pred.append(preferred if ok else label)
-        cw_gold.append(bool(answer.checkworthy))
-        cw_pred.append(tag.get("checkworthy") is True)
-    correct = sum(i.outcome == "correct" for i in items)
-    prf = per_label_prf(gold, pred)
+        answered += 1
+        if outcome.outcome == "correct":
+            correct += 1
+            tp[preferred] += 1
+            n_pred[preferred] += 1  # another accepted label counts as the preferred one
+        else:
+            n_pred[label] += 1
+        flagged = tag.get("checkworthy") is True
+        cw_tp += checkworthy and flagged
+        cw_fp += flagged and not checkworthy
+        cw_fn += checkworthy and not flagged
+    prf = _prf_table(tp, n_pred, n_gold)
+    kappa = _kappa(n, correct, n_gold, n_pred)
     metrics = {
         "accuracy": _accuracy(correct, n),
         "macro_f1": prf["macro"]["f1"] if n else None,
         "per_label": prf["labels"],
-        "kappa": cohen_kappa(gold, pred),
+        "kappa": None if math.isnan(kappa) else kappa,
         "kappa_note": KAPPA_NOTE,
-        "checkworthy_f1": _binary_f1(cw_gold, cw_pred) if cw_gold else None,
-        "answered": len(cw_gold),
+        "checkworthy_f1": (1.0 if cw_tp + cw_fp + cw_fn == 0 else 2 * cw_tp / (2 * cw_tp + cw_fp + cw_fn))
+        if answered else None,
+        "answered": answered,
         "n_items": n,
     }
-    return Result(exercise_id, "sentence", _total(per * correct, points), float(points), tuple(items),
-                  _plain(metrics))
+    return Result(exercise_id, "sentence", _total(per * correct, points), float(points), tuple(items), metrics)
+
+
+# Item outcomes are immutable, so every submission scored against the same key shares them: a class
+# of 5,000 builds each (sentence, answer) outcome once instead of 5,000 times. Keyed by the key's
+# identity (hashing a whole key per call would cost more than it saves); the key is kept alive with
+# its table so that the identity cannot be reused.
+_SHARED: dict[tuple[int, float], tuple[Key, Any]] = {}
+
+
+def _shared(key: Key, per: float, build) -> Any:
+    entry = _SHARED.get((id(key), per))
+    if entry is None or entry[0] is not key:
+        if len(_SHARED) > 64:
+            _SHARED.clear()
+        entry = _SHARED[(id(key), per)] = (key, build())
+    return entry[1]
+
+
+def _sentence_rows(key: Key, per: float) -> tuple[list[tuple[str, str, bool, dict]], Counter]:
+    def build():
+        rows = [(a.unit, a.labels[0], bool(a.checkworthy), {}) for a in key.items]
+        return rows, Counter(a.labels[0] for a in key.items)
+    return _shared(key, per, build)
+
+
+def _sentence_outcome(answers, unit: str, label: str | None, per: float) -> ItemOutcome:
+    answer = next(a for a in answers if a.unit == unit)
+    if label is None:
+        return ItemOutcome(unit, "missing", 0.0, per, "", answer.labels, answer.why)
+    ok = label in answer.labels
+    return ItemOutcome(unit, "correct" if ok else "wrong", per if ok else 0.0, per, label, answer.labels, answer.why)
 
 
 def _binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
@@ -226,17 +267,20 @@ def per_label_prf(gold: Sequence[str], pred: Sequence[str | None]) -> dict[str, 
     if len(gold) != len(pred):
         raise ValueError("gold and pred must have the same length")
     pred = [_NO_ANSWER if p is None else p for p in pred]
-    labels = sorted({*gold, *pred} - {_NO_ANSWER})
-    tp, n_pred, n_gold = Counter(), Counter(pred), Counter(gold)
-    for g, p in zip(gold, pred):
-        if g == p:
-            tp[g] += 1
+    tp: Counter = Counter(g for g, p in zip(gold, pred) if g == p)
+    return _prf_table(tp, Counter(pred), Counter(gold))
+
+
+def _prf_table(tp: Counter, n_pred: Counter, n_gold: Counter) -> dict[str, dict]:
+    """:func:`per_label_prf` from its counts (``n_pred`` may count ``_NO_ANSWER``, which is no label)."""
+    labels = sorted((n_gold.keys() | n_pred.keys()) - {_NO_ANSWER})
     table = {}
     for label in labels:
-        precision = tp[label] / n_pred[label] if n_pred[label] else 0.0
-        recall = tp[label] / n_gold[label] if n_gold[label] else 0.0
+        hits, predicted, actual = tp[label], n_pred[label], n_gold[label]
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        table[label] = {"precision": precision, "recall": recall, "f1": f1, "support": n_gold[label]}
+        table[label] = {"precision": precision, "recall": recall, "f1": f1, "support": actual}
     k = len(labels)
     macro = {m: (sum(v[m] for v in table.values()) / k if k else 0.0) for m in ("precision", "recall", "f1")}
     return {"labels": table, "macro": macro}
@@ -254,8 +298,13 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
     n = len(a)
     if n == 0:
         return math.nan
-    agree = sum(x == y for x, y in zip(a, b))
-    ca, cb = Counter(a), Counter(b)
+    return _kappa(n, sum(x == y for x, y in zip(a, b)), Counter(a), Counter(b))
+
+
+def _kappa(n: int, agree: int, ca: Counter, cb: Counter) -> float:
+    """:func:`cohen_kappa` from its counts: items, agreements and each side's label counts."""
+    if n == 0:
+        return math.nan
     chance = sum(ca[k] * cb[k] for k in ca)  # n^2 * p_e
     denominator = n * n - chance
     if denominator == 0:

@@ -446,10 +446,10 @@ def test_a_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):
     monkeypatch.setattr(grading.os, "replace", broken)
     with pytest.raises(OSError):
         grading.grade([inbox], exercise=EX, out=tmp_path / "out")
-    names = [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()]
-    assert not [n for n in names if n.endswith(".tmp")]
-    for name in names:  # whatever was renamed into place is complete
-        assert (tmp_path / "out" / name).stat().st_size > 0 or name == "rejected.csv"
+    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert files and not [p for p in (tmp_path / "out").rglob(".*")]  # no staging folder left
+    for path in files:  # whatever was renamed into place is complete
+        assert path.stat().st_size > 0 or path.name == "rejected.csv"
 
 
 def test_a_temporary_file_left_by_a_crashed_run_does_not_block_the_next(tmp_path):
@@ -457,7 +457,9 @@ def test_a_temporary_file_left_by_a_crashed_run_does_not_block_the_next(tmp_path
     grading.write_exports(grading.demo_class(2, 0, EX), inbox)
     out = tmp_path / "out"
     out.mkdir()
-    (out / f".grades.csv.kit-{os.getpid()}.tmp").write_text("half a file")
+    staging = out / f".kit-staging-{os.getpid()}"
+    (staging / "feedback").mkdir(parents=True)
+    (staging / "grades.csv").write_text("half a file")
     grading.grade([inbox], exercise=EX, out=out)
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv", "index.html", "items.csv",
                                                      "rejected.csv"]
@@ -512,7 +514,8 @@ def test_csv_cells_are_neutralised_and_html_is_escaped(tmp_path, monkeypatch):
         page = (out / g.page).read_text(encoding="utf-8")
         assert "<script" not in page and "<img" not in page
     page = (out / "feedback" / "s200.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    # a note is element content: &, < and > are escaped; quotes are harmless there and stay as written
+    assert "<dd>&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</dd>" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in (out / "feedback" / "s205.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "<script" not in index and "&lt;img" in index
