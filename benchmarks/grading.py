@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -44,13 +45,20 @@ def bare(paths: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def settle() -> None:
+    """Let the disk catch up with what earlier runs wrote (not timed), so that one run does not
+    pay for the write-back of the run before it; every run starts from the same quiet state."""
+    if hasattr(os, "sync"):
+        os.sync()
+    time.sleep(0.5)
+
+
 def full(folders: list[Path], exercise: str, out: Path) -> tuple[float, float, dict]:
     """Wall and CPU seconds of kit.grading.grade, and its phase timings."""
     start, cpu = time.perf_counter(), time.process_time()
     report = grading.grade(folders, exercise=exercise, out=out)
     elapsed, used = time.perf_counter() - start, time.process_time() - cpu
     assert len(report.graded) == sum(len(list(f.iterdir())) for f in folders), "every file must be graded"
-    shutil.rmtree(out)
     return elapsed, used, report.timings
 
 
@@ -66,15 +74,21 @@ def score_only(paths: list[Path], exercise: str) -> float:
 def measure(folders: list[Path], exercise: str, work: Path, repeats: int) -> dict:
     paths = sorted(p for f in folders for p in f.iterdir())
     bare(paths)  # warm the page cache and the kit's loaders
+    outs = [work / f"out-{r}" for r in range(repeats)]
     grading.grade(folders[0], exercise=exercise, out=work / "warm", force=True)
-    shutil.rmtree(work / "warm")
     bares, fulls, phases = [], [], []
-    for r in range(repeats):  # interleaved, so that a busy moment on the machine hits both
+    for out in outs:  # interleaved, so that a busy moment on the machine hits both
         bares.append(bare(paths))
-        elapsed, used, timing = full(folders, exercise, work / f"out-{r}")
+        settle()
+        elapsed, used, timing = full(folders, exercise, out)
         fulls.append((elapsed, used))
         phases.append(timing)
         bares.append(bare(paths))
+    # Deleting thousands of files makes the file system busy for a while afterwards (on this
+    # kind of disk, creating files right after slows down several-fold): outputs are removed
+    # only once everything is measured.
+    for out in [work / "warm", *outs]:
+        shutil.rmtree(out)
     median_phases = {k: statistics.median(p[k] for p in phases) for k in phases[0]}
     med = lambda runs, i: statistics.median(r[i] for r in runs)  # noqa: E731
     return {"files": len(paths), "bare": med(bares, 0), "bare_cpu": med(bares, 1), "full": med(fulls, 0),

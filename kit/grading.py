@@ -1455,49 +1455,60 @@ class _Pages:
         parts.append("</section>\n")
         return group, before, "".join(parts)
 
+    def _cached_section(self, item: scoring.ItemOutcome, shape: Any) -> tuple:
+        """(item, group, HTML before the student's note, HTML after it, HTML without a note), as bytes."""
+        kind = self.ex.kind
+        flag = shape if kind == "sentence" else None
+        cited = shape if kind == "verdict" else None
+        group, before, after = self._section(item, flag, cited)
+        before, after = before.encode("utf-8"), after.encode("utf-8")
+        return item, group, before, after, before + after
+
+    def _student_parts(self, tag_list: Sequence[dict], items: Sequence[scoring.ItemOutcome]
+                       ) -> tuple[dict[str, str], dict[str, Any]]:
+        """The student's notes by item id, and what else shapes an item's section: the check-worthy
+        flag by unit (sentences) or the cited record items by claim (verdicts)."""
+        kind = self.ex.kind
+        if kind == "sentence":
+            return ({t["unit"]: t["note"] for t in tag_list if t.get("note")},
+                    {t["unit"]: t.get("checkworthy") is True for t in tag_list})
+        if kind == "verdict":
+            return ({t["claim"]: t["note"] for t in tag_list if t.get("note")},
+                    {t["claim"]: tuple(t.get("evidence") or ()) for t in tag_list})
+        if kind == "cell":
+            return {f"{t['item']}:{t['field']}": t["note"] for t in tag_list if t.get("note")}, {}
+        noted = [(t["start"], t["end"], t["note"]) for t in tag_list if t.get("note")]
+        notes: dict[str, str] = {}
+        if noted:
+            for item in items:
+                if self.find:
+                    m = _SPAN_ANSWER.match(item.answer)
+                    note = _span_notes(noted, int(m.group(2)), int(m.group(3))) if m else ""
+                else:
+                    a = self.items.get(item.item)
+                    note = _span_notes(noted, a.start, a.end, exact=True) if a is not None else ""
+                if note:
+                    notes[item.item] = note
+        return notes, {}
+
     def render(self, g: Graded) -> bytes:
         ex, r = self.ex, g.result
         kind = ex.kind
-        notes, flags, cited_by = _student_parts(kind, g.tags)
-        noted = [(t["start"], t["end"], t["note"]) for t in g.tags if t.get("note")] if kind == "span" else []
-        good: list[bytes] = []
-        revisit: list[bytes] = []
-        extra: list[bytes] = []
-        into = {"good": good, "revisit": revisit, "extra": extra}
-        counts = dict.fromkeys(into, 0)
+        notes, shapes = self._student_parts(g.tags, r.items)
+        sentence = kind == "sentence"
+        groups: dict[str, list[bytes]] = {"good": [], "revisit": [], "extra": []}
         sections = self.sections
         for item in r.items:
-            # What besides the outcome shapes the section: the check-worthy flag, the cited items.
-            if kind == "sentence":
-                shape = flags.get(item.item, False) if item.answer else None
-            elif kind == "verdict":
-                shape = cited_by.get(item.item, ())
-            else:
-                shape = None
-            k = (id(item), shape)  # outcomes are shared between students (kit.scoring), so ids repeat
-            cached = sections.get(k)
+            # Besides the outcome, the check-worthy flag (sentences) or the cited items (verdicts)
+            # shape a section; outcomes are shared between students (kit.scoring), so ids repeat.
+            shape = (shapes.get(item.item, False) if item.answer else None) if sentence else shapes.get(item.item)
+            cached = sections.get((id(item), shape))
             if cached is None or cached[0] is not item:
-                group, before, after = self._section(item, *((shape, None) if kind == "sentence" else
-                                                            (None, shape) if kind == "verdict" else (None, None)))
-                cached = sections[k] = (item, group, before.encode("utf-8"), after.encode("utf-8"))
-            _, group, before, after = cached
-            counts[group] += 1
-            if kind != "span":
-                note = notes.get(item.item)
-            elif not noted:
-                note = None
-            elif self.find:
-                m = _SPAN_ANSWER.match(item.answer)
-                note = _span_notes(noted, int(m.group(2)), int(m.group(3))) if m else None
-            else:
-                a = self.items.get(item.item)
-                note = _span_notes(noted, a.start, a.end, exact=True) if a is not None else None
-            target = into[group]
-            target.append(before)
-            if note:  # student text, escaped
-                target.append(b"<dt>Your note</dt><dd>" + _utf8(_text(note)) + b"</dd>")
-            target.append(after)
-        n_good, n_revisit, n_extra = counts["good"], counts["revisit"], counts["extra"]
+                cached = sections[(id(item), shape)] = self._cached_section(item, shape)
+            note = notes.get(item.item)
+            groups[cached[1]].append(cached[2] + _note_html(note) + cached[3] if note else cached[4])
+        good, revisit, extra = groups["good"], groups["revisit"], groups["extra"]
+        n_good, n_revisit, n_extra = len(good), len(revisit), len(extra)
         who = _e(g.name) + f" ({_e(g.student)})" if g.name else _e(g.student)
         top = [self.head(g),
                f"<h1>{_e(ex.title)}</h1>\n<p class=who>Feedback for <strong>{who}</strong> · file "
@@ -1571,45 +1582,15 @@ def _label_names() -> dict[str, str]:
     return names
 
 
-def _student_parts(kind: str, tag_list: Iterable[dict]) -> tuple[dict, dict, dict]:
-    """One pass over a student's tags: notes by key item id, check-worthy flags by unit (sentences),
-    cited record items by claim (verdicts)."""
-    notes: dict[str, str] = {}
-    flags: dict[str, bool] = {}
-    cited: dict[str, tuple[str, ...]] = {}
-    if kind == "sentence":
-        for t in tag_list:
-            unit = t["unit"]
-            flags[unit] = t.get("checkworthy") is True
-            note = t.get("note")
-            if note:
-                notes[unit] = note
-    elif kind == "verdict":
-        for t in tag_list:
-            cited[t["claim"]] = tuple(t.get("evidence") or ())
-            note = t.get("note")
-            if note:
-                notes[t["claim"]] = note
-    elif kind == "cell":
-        for t in tag_list:
-            note = t.get("note")
-            if note:
-                notes[f"{t['item']}:{t['field']}"] = note
-    return notes, flags, cited
-
-
-def _text(text: str) -> str:
-    """Text for an HTML element's content: ``&``, ``<`` and ``>`` escaped (quotes need no escaping there)."""
-    if "&" in text or "<" in text or ">" in text:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
-def _utf8(text: str) -> bytes:
+def _note_html(note: str) -> bytes:
+    """A student's note as a definition-list entry: element content, so ``&``, ``<`` and ``>`` are
+    escaped (quotes need no escaping there); a lone surrogate from the JSON becomes "?"."""
+    if "&" in note or "<" in note or ">" in note:
+        note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from the JSON: shown as "?"
-        return text.encode("utf-8", "replace")
+        return b"<dt>Your note</dt><dd>" + note.encode("utf-8") + b"</dd>"
+    except UnicodeEncodeError:
+        return b"<dt>Your note</dt><dd>" + note.encode("utf-8", "replace") + b"</dd>"
 
 
 def _span_notes(noted: list[tuple[int, int, str]], start: int, end: int, *, exact: bool = False) -> str:

@@ -169,36 +169,34 @@ def _accuracy(correct: int, n: int) -> float | None:
 
 def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
     """Claim types: credit when the label is accepted; accuracy, per-label P/R/F1, kappa, check-worthy F1."""
-    by_unit = _latest(tags, "sentence", lambda t: t["unit"])
+    by_unit = _by_unit(tags)
     n = len(key.items)
     per = points / n if n else 0.0
     rows, n_gold = _sentence_rows(key, per)
-    items = []
-    correct = answered = 0
-    tp: Counter = Counter()
-    n_pred: Counter = Counter()
+    items: list[ItemOutcome] = []
+    preds: list[str] = []  # for the metrics: another accepted label counts as the preferred one
     cw_tp = cw_fp = cw_fn = 0
-    for unit, preferred, checkworthy, outcomes in rows:
+    for unit, checkworthy, outcomes in rows:
         tag = by_unit.get(unit)
-        label = _label(tag)
-        outcome = outcomes.get(label)
-        if outcome is None:
-            outcome = outcomes[label] = _sentence_outcome(key.items, unit, label, per)
-        items.append(outcome)
-        if label is None:
-            n_pred[_NO_ANSWER] += 1
-            continue
-        answered += 1
-        if outcome.outcome == "correct":
-            correct += 1
-            tp[preferred] += 1
-            n_pred[preferred] += 1  # another accepted label counts as the preferred one
-        else:
-            n_pred[label] += 1
-        flagged = tag.get("checkworthy") is True
-        cw_tp += checkworthy and flagged
-        cw_fp += flagged and not checkworthy
-        cw_fn += checkworthy and not flagged
+        label = tag.get("label") if tag is not None else None
+        if type(label) is not str or not label:
+            label = None
+        entry = outcomes.get(label)
+        if entry is None:
+            entry = outcomes[label] = _sentence_outcome(key.items, unit, label, per)
+        items.append(entry[0])
+        preds.append(entry[1])
+        if label is not None:
+            flagged = tag.get("checkworthy") is True
+            if flagged:
+                cw_tp += checkworthy
+                cw_fp += not checkworthy
+            else:
+                cw_fn += checkworthy
+    n_pred = Counter(preds)
+    tp = Counter(item.expected[0] for item in items if item.outcome == "correct")
+    correct = tp.total()
+    answered = n - n_pred[_NO_ANSWER]
     prf = _prf_table(tp, n_pred, n_gold)
     kappa = _kappa(n, correct, n_gold, n_pred)
     metrics = {
@@ -213,6 +211,14 @@ def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_i
         "n_items": n,
     }
     return Result(exercise_id, "sentence", _total(per * correct, points), float(points), tuple(items), metrics)
+
+
+def _by_unit(tags: Iterable[dict]) -> dict:
+    """Sentence tags by unit (the later of two wins); lenient: malformed tags are left out."""
+    try:  # the common case, well-formed tags, in one pass
+        return {t["unit"]: t for t in tags if t.get("kind") == "sentence"}
+    except (AttributeError, KeyError, TypeError):
+        return _latest(tags, "sentence", lambda t: t["unit"])
 
 
 # Item outcomes are immutable, so every submission scored against the same key shares them: a class
@@ -231,19 +237,22 @@ def _shared(key: Key, per: float, build) -> Any:
     return entry[1]
 
 
-def _sentence_rows(key: Key, per: float) -> tuple[list[tuple[str, str, bool, dict]], Counter]:
+def _sentence_rows(key: Key, per: float) -> tuple[list[tuple[str, bool, dict]], Counter]:
+    """Per key sentence: unit, check-worthy, and its outcomes by answer (filled as answers turn up)."""
     def build():
-        rows = [(a.unit, a.labels[0], bool(a.checkworthy), {}) for a in key.items]
+        rows = [(a.unit, bool(a.checkworthy), {}) for a in key.items]
         return rows, Counter(a.labels[0] for a in key.items)
     return _shared(key, per, build)
 
 
-def _sentence_outcome(answers, unit: str, label: str | None, per: float) -> ItemOutcome:
+def _sentence_outcome(answers, unit: str, label: str | None, per: float) -> tuple[ItemOutcome, str]:
+    """The outcome of one answer, and the label the metrics count for it."""
     answer = next(a for a in answers if a.unit == unit)
     if label is None:
-        return ItemOutcome(unit, "missing", 0.0, per, "", answer.labels, answer.why)
-    ok = label in answer.labels
-    return ItemOutcome(unit, "correct" if ok else "wrong", per if ok else 0.0, per, label, answer.labels, answer.why)
+        return ItemOutcome(unit, "missing", 0.0, per, "", answer.labels, answer.why), _NO_ANSWER
+    if label in answer.labels:
+        return ItemOutcome(unit, "correct", per, per, label, answer.labels, answer.why), answer.labels[0]
+    return ItemOutcome(unit, "wrong", 0.0, per, label, answer.labels, answer.why), label
 
 
 def _binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
