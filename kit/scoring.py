@@ -284,14 +284,19 @@ def _prf_table(tp: Counter, n_pred: Counter, n_gold: Counter) -> dict[str, dict]
     """:func:`per_label_prf` from its counts (``n_pred`` may count ``_NO_ANSWER``, which is no label)."""
     labels = sorted((n_gold.keys() | n_pred.keys()) - {_NO_ANSWER})
     table = {}
+    sum_p = sum_r = sum_f = 0  # summed in label order, as sum() over the table would
     for label in labels:
-        hits, predicted, actual = tp[label], n_pred[label], n_gold[label]
+        hits, predicted, actual = tp.get(label, 0), n_pred.get(label, 0), n_gold.get(label, 0)
         precision = hits / predicted if predicted else 0.0
         recall = hits / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         table[label] = {"precision": precision, "recall": recall, "f1": f1, "support": actual}
+        sum_p += precision
+        sum_r += recall
+        sum_f += f1
     k = len(labels)
-    macro = {m: (sum(v[m] for v in table.values()) / k if k else 0.0) for m in ("precision", "recall", "f1")}
+    macro = {"precision": sum_p / k, "recall": sum_r / k, "f1": sum_f / k} if k else \
+        {"precision": 0.0, "recall": 0.0, "f1": 0.0}
     return {"labels": table, "macro": macro}
 
 
