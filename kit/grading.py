@@ -45,6 +45,7 @@ and plotly when called; importing this module does not.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gc
 import hashlib
@@ -1390,6 +1391,7 @@ class _Pages:
         self.find = ex.kind == "span" and ex.task == "find"
         self.short = _ShortFeedback(ex)
         self.sections: dict[tuple, tuple[str, str, str]] = {}
+        self.spans: dict[str, tuple[int, int] | None] = {}
         head = _head(f"Feedback: {ex.title} - \0")  # \0 marks where the student id goes
         start, end = head.split(_e("\0"))
         assert end.endswith("<main>\n")
@@ -1511,19 +1513,27 @@ class _Pages:
                     {t["claim"]: tuple(t.get("evidence") or ()) for t in tag_list})
         if kind == "cell":
             return {f"{t['item']}:{t['field']}": t["note"] for t in tag_list if t.get("note")}, {}
-        noted = [(t["start"], t["end"], t["note"]) for t in tag_list if t.get("note")]
+        noted = _NotedSpans(tag_list)
         notes: dict[str, str] = {}
         if noted:
             for item in items:
                 if self.find:
-                    m = _SPAN_ANSWER.match(item.answer)
-                    note = _span_notes(noted, int(m.group(2)), int(m.group(3))) if m else ""
+                    where = self.span_of(item.answer)
+                    note = noted.overlapping(*where) if where else ""
                 else:
                     a = self.items.get(item.item)
-                    note = _span_notes(noted, a.start, a.end, exact=True) if a is not None else ""
+                    note = noted.exactly(a.start, a.end) if a is not None else ""
                 if note:
                     notes[item.item] = note
         return notes, {}
+
+    def span_of(self, answer: str) -> tuple[int, int] | None:
+        """(start, end) of a span answer ``"T1 @ 10-20"`` (parsed once per class)."""
+        where = self.spans.get(answer, False)
+        if where is False:
+            m = _SPAN_ANSWER.match(answer)
+            where = self.spans[answer] = (int(m.group(2)), int(m.group(3))) if m else None
+        return where
 
     def render(self, g: Graded) -> bytes:
         ex, r = self.ex, g.result
@@ -1631,13 +1641,38 @@ def _note_html(note: str) -> bytes:
         return b"<dt>Your note</dt><dd>" + note.encode("utf-8", "replace") + b"</dd>"
 
 
-def _span_notes(noted: list[tuple[int, int, str]], start: int, end: int, *, exact: bool = False) -> str:
-    """The notes of the student's spans (start, end, note) overlapping [start, end), or at exactly it."""
-    if exact:
-        found = [n for s, e, n in noted if s == start and e == end]
-    else:
-        found = [n for s, e, n in noted if s < end and start < e]
-    return " / ".join(dict.fromkeys(found))
+class _NotedSpans:
+    """A student's span tags that carry a note, for finding the notes at a passage."""
+
+    def __init__(self, tag_list: Iterable[dict]):
+        # (start, end, order in the file, note), sorted: notes come out in the file's order
+        self.spans = sorted((t["start"], t["end"], n, t["note"]) for n, t in enumerate(tag_list) if t.get("note"))
+        self.starts = [s[0] for s in self.spans]
+        self.longest = max((s[1] - s[0] for s in self.spans), default=0)
+        self.at: dict[tuple[int, int], list[str]] = {}
+        for start, end, _, note in self.spans:
+            self.at.setdefault((start, end), []).append(note)
+        # the usual case: no two noted spans overlap, so a noted span's notes are its own
+        self.disjoint = all(a[1] <= b[0] for a, b in zip(self.spans, self.spans[1:]))
+
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
+    def overlapping(self, start: int, end: int) -> str:
+        """The notes of the spans that share a character with [start, end), joined."""
+        if self.disjoint and (start, end) in self.at:
+            return self.at[start, end][0]
+        first = bisect.bisect_left(self.starts, start - self.longest)
+        last = bisect.bisect_left(self.starts, end)
+        return _joined(s for s in self.spans[first:last] if s[1] > start)
+
+    def exactly(self, start: int, end: int) -> str:
+        """The notes of the spans at exactly [start, end), joined."""
+        return " / ".join(dict.fromkeys(self.at.get((start, end), ())))
+
+
+def _joined(found: Iterable[tuple[int, int, int, str]]) -> str:
+    return " / ".join(dict.fromkeys(note for *_, note in sorted(found, key=lambda s: s[2])))
 
 
 def _index_html(ex: answers.Exercise, graded: list[Graded], rejected: list[Rejected]) -> bytes:

@@ -357,22 +357,20 @@ def krippendorff_alpha_nominal(data: Sequence[Sequence[str | None]]) -> float:
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
     """Merge same-label spans that share at least one character; sorted by (label, start)."""
-    by_label: dict[str, list[tuple[int, int]]] = {}
-    for start, end, label in spans:
-        if end <= start:
-            raise ValueError(f"span {start}-{end} is empty or reversed")
-        by_label.setdefault(label, []).append((start, end))
     merged: list[Span] = []
-    for label in sorted(by_label):
-        current: list[int] | None = None
-        for start, end in sorted(by_label[label]):
-            if current is not None and start < current[1]:
-                current[1] = max(current[1], end)
-                continue
-            if current is not None:
-                merged.append((current[0], current[1], label))
-            current = [start, end]
-        merged.append((current[0], current[1], label))
+    label = start = end = None
+    for next_label, next_start, next_end in sorted((lab, s, e) for s, e, lab in spans):
+        if next_end <= next_start:
+            raise ValueError(f"span {next_start}-{next_end} is empty or reversed")
+        if next_label == label and next_start < end:
+            if next_end > end:
+                end = next_end
+            continue
+        if label is not None:
+            merged.append((start, end, label))
+        label, start, end = next_label, next_start, next_end
+    if label is not None:
+        merged.append((start, end, label))
     return merged
 
 
@@ -398,19 +396,28 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
     Empty cases: nothing on either side gives ``(0.0, 0.0, 1.0)``; one side empty gives
     ``(0.0, 0.0, 0.0)``.
     """
-    subs, refs = merge_spans(student), merge_spans(reference)
-    by_label: dict[str, tuple[list[Span], list[Span]]] = {}
-    for span in subs:
-        by_label.setdefault(span[2], ([], []))[0].append(span)
-    for span in refs:
-        by_label.setdefault(span[2], ([], []))[1].append(span)
+    refs = merge_spans(reference)
+    return _semeval_merged(merge_spans(student), _by_label(refs), len(refs))
+
+
+def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = {}
+    for start, end, label in merged:
+        out.setdefault(label, []).append((start, end))
+    return out
+
+
+def _semeval_merged(subs: list[Span], refs: dict[str, list[tuple[int, int]]], n_refs: int
+                    ) -> tuple[float, float, float]:
+    """:func:`semeval_prf` on merged spans: ``subs`` sorted by (label, start), ``refs`` by label."""
     prec_num = rec_num = 0.0
-    for mine, theirs in by_label.values():
+    for label, mine in _by_label(subs).items():
+        theirs = refs.get(label, ())
         # Merged spans of one label are sorted and disjoint: walk both lists once.
         i = j = 0
         while i < len(mine) and j < len(theirs):
-            s_start, s_end, _ = mine[i]
-            t_start, t_end, _ = theirs[j]
+            s_start, s_end = mine[i]
+            t_start, t_end = theirs[j]
             inter = min(s_end, t_end) - max(s_start, t_start)
             if inter > 0:
                 prec_num += inter / (s_end - s_start)
@@ -419,7 +426,7 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
                 i += 1
             else:
                 j += 1
-    return _prf(prec_num, len(subs), rec_num, len(refs))
+    return _prf(prec_num, len(subs), rec_num, n_refs)
 
 
 def semeval_prf_blind(student: Iterable[Span], reference: Iterable[Span]) -> tuple[float, float, float]:
@@ -432,6 +439,12 @@ def semeval_prf_blind(student: Iterable[Span], reference: Iterable[Span]) -> tup
 
 def _span_tags(tags: Iterable[dict]) -> list[Span]:
     """Well-formed span tags as (start, end, label), duplicates removed, in a fixed order."""
+    try:  # the common case, well-formed tags, in one pass
+        spans = {(t["start"], t["end"], t["label"]) for t in tags if t.get("kind") == "span"}
+        if all(type(s) is int and type(e) is int and type(lab) is str and s < e for s, e, lab in spans):
+            return sorted(spans)
+    except (AttributeError, KeyError, TypeError):
+        pass
     out = set()
     for tag in tags:
         if not isinstance(tag, dict) or tag.get("kind") != "span":
@@ -507,39 +520,111 @@ def _classify(span: Span, k) -> tuple[str, float] | None:
 
 def span_outcomes(key: Key, student: Iterable[Span], key_index: _Index | None = None) -> list[ItemOutcome]:
     """One outcome per key span (best student span wins), then one per extra student span."""
-    spans = merge_spans(student)
-    by_start = _Index((span[0], span[1], span) for span in spans)
-    key_index = key_index or _key_index(key.items)
+    return _span_outcomes(_span_tables(key), merge_spans(student))
+
+
+class _SpanTables:
+    """What scoring spans against one key needs again and again, worked out once per key: the merged
+    reference, and per student span (students pick the same passages) its mapped label and how it
+    meets each key span it overlaps. The item outcomes are shared like the sentences' ones."""
+
+    def __init__(self, key: Key):
+        self.key = key
+        self.index = _key_index(key.items)
+        reference = [(k.start, k.end, k.labels[0]) for k in key.items]
+        merged = merge_spans(reference)
+        self.refs, self.n_refs = _by_label(merged), len(merged)
+        blind = merge_spans([(s, e, "*") for s, e, _ in reference])
+        self.refs_blind, self.n_refs_blind = _by_label(blind), len(blind)
+        self.shares: tuple[dict[Span, tuple], dict[Span, tuple]] = ({}, {})  # label-matched, label-blind
+        self.position = {id(k): n for n, k in enumerate(key.items)}
+        self.mapped: dict[Span, str] = {}
+        self.meets: dict[Span, list[tuple[int, str, float]]] = {}
+        self.outcomes: dict[tuple[str, str, Span | None], ItemOutcome] = {}
+
+    def prf(self, merged: list[Span], blind: bool) -> tuple[float, float, float]:
+        """:func:`_semeval_merged` against the key, from each span's cached overlaps: the same sums,
+        added in the same order (by label, then start, then the key span's start)."""
+        cache = self.shares[blind]
+        refs = self.refs_blind if blind else self.refs
+        prec_num = rec_num = 0.0
+        for span in merged:
+            shares = cache.get(span)
+            if shares is None:
+                start, end, label = span
+                shares = cache[span] = tuple(
+                    ((min(end, t_end) - max(start, t_start)) / (end - start),
+                     (min(end, t_end) - max(start, t_start)) / (t_end - t_start))
+                    for t_start, t_end in refs.get(label, ()) if min(end, t_end) - max(start, t_start) > 0)
+            for to_precision, to_recall in shares:
+                prec_num += to_precision
+                rec_num += to_recall
+        return _prf(prec_num, len(merged), rec_num, self.n_refs_blind if blind else self.n_refs)
+
+    def mapped_label(self, span: Span) -> str:
+        label = self.mapped.get(span)
+        if label is None:
+            label = self.mapped[span] = _map_label(span, self.key.items, self.index)
+        return label
+
+    def meetings(self, span: Span) -> list[tuple[int, str, float]]:
+        """(key position, outcome, closeness) for every key span that ``span`` overlaps."""
+        found = self.meets.get(span)
+        if found is None:
+            found = []
+            for k in self.index.overlapping(span[0], span[1]):
+                met = _classify(span, k)
+                if met is not None:
+                    found.append((self.position[id(k)], met[0], met[1]))
+            self.meets[span] = found
+        return found
+
+    def outcome(self, item_id: str, outcome: str, span: Span | None, labels: tuple[str, ...], feedback: str
+                ) -> ItemOutcome:
+        k = (item_id, outcome, span)
+        shared = self.outcomes.get(k)
+        if shared is None:
+            answer = _describe(span) if span is not None else ""
+            shared = self.outcomes[k] = ItemOutcome(item_id, outcome, 0.0, 0.0, answer, labels, feedback)
+        return shared
+
+
+def _span_tables(key: Key) -> _SpanTables:
+    return _shared(key, 0.0, lambda: _SpanTables(key))
+
+
+def _span_outcomes(tables: _SpanTables, spans: list[Span]) -> list[ItemOutcome]:
+    best: dict[int, tuple] = {}
+    extras = []
+    for span in spans:
+        meetings = tables.meetings(span)
+        if not meetings:
+            extras.append(span)
+        for position, outcome, closeness in meetings:
+            rank = (_SPAN_RANK[outcome], -closeness, span)
+            held = best.get(position)
+            if held is None or rank < held[0]:
+                best[position] = (rank, outcome, span)
     items = []
-    for k in key.items:
-        best = None
-        for span in by_start.overlapping(k.start, k.end):
-            found = _classify(span, k)
-            if found is None:
-                continue
-            rank = (_SPAN_RANK[found[0]], -found[1], span)
-            if best is None or rank < best[0]:
-                best = (rank, found[0], span)
-        if best is None:
-            items.append(ItemOutcome(k.id, "missed", 0.0, 0.0, "", k.labels, k.why))
+    for position, k in enumerate(tables.key.items):
+        held = best.get(position)
+        if held is None:
+            items.append(tables.outcome(k.id, "missed", None, k.labels, k.why))
         else:
-            items.append(ItemOutcome(k.id, best[1], 0.0, 0.0, _describe(best[2]), k.labels, k.why))
-    for span in sorted(spans):
-        if next(key_index.overlapping(span[0], span[1]), None) is None:
-            items.append(ItemOutcome(f"extra:{span[0]}-{span[1]}", "extra", 0.0, 0.0, _describe(span), (),
-                                     EXTRA_FEEDBACK))
+            items.append(tables.outcome(k.id, held[1], held[2], k.labels, k.why))
+    for span in sorted(extras):
+        items.append(tables.outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
     return items
 
 
 def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
     """Find and name: score = label-matched SemEval F1 x points; outcomes per key span for feedback."""
     student = _span_tags(tags)
-    reference = [(k.start, k.end, k.labels[0]) for k in key.items]
-    index = _key_index(key.items)
-    mapped = [(s, e, _map_label((s, e, label), key.items, index)) for s, e, label in student]
-    p, r, f1 = semeval_prf(mapped, reference)
-    bp, br, bf1 = semeval_prf_blind(student, reference)
-    items = span_outcomes(key, student, index)
+    tables = _span_tables(key)
+    mapped = [(s, e, tables.mapped_label((s, e, label))) for s, e, label in student]
+    p, r, f1 = tables.prf(merge_spans(mapped), blind=False)
+    bp, br, bf1 = tables.prf(merge_spans([(s, e, "*") for s, e, _ in student]), blind=True)
+    items = _span_outcomes(tables, merge_spans(student))
     counts = Counter(i.outcome for i in items)
     metrics = {
         "label_matched": {"precision": p, "recall": r, "f1": f1},
