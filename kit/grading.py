@@ -65,6 +65,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -204,8 +205,18 @@ def _csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     """CSV (RFC 4180, CRLF) with text cells neutralised and numbers written plainly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    number = _number
     safe = neutralise
+    numbers: dict[Any, str] = {}  # scores repeat across a class; equal numbers print alike (1 == 1.0 == True)
+
+    def number(value: Any) -> str:
+        try:
+            text = numbers.get(value)
+        except TypeError:  # pragma: no cover - unhashable: not a number the kit writes
+            return _number(value)
+        if text is None:
+            text = numbers[value] = _number(value)
+        return text
+
     for row in rows:
         writer.writerow([safe(c) if isinstance(c, str) else number(c) for c in row])
     return buffer.getvalue().encode("utf-8", "replace")
@@ -865,7 +876,6 @@ def _grade(paths: Iterable[Path | str] | Path | str, ex: answers.Exercise, refer
     finally:
         _close(sources)
     mark = clock()
-    graded = _assign_pages(graded)
     writer = _Writer(out)
     unmatched: list[str] = []
     files = {name: b"" for name in fixed}
@@ -879,7 +889,9 @@ def _grade(paths: Iterable[Path | str] | Path | str, ex: answers.Exercise, refer
         files["moodle.csv"], unmatched = _moodle_csv(ex, graded, people)
     planned = [out / name for name in files] + [out / g.page for g in graded]
     if not force:
-        _refuse_existing(planned)
+        _refuse_existing(planned[:len(files)])
+        if os.path.lexists(out / _Writer.PAGES):  # else no page can be in the way
+            _refuse_existing(planned[len(files):])
     timings["tables"] = clock() - mark
     pages = _Pages(ex, reference)
     try:
@@ -929,12 +941,13 @@ def _grade_sources(sources: list[Source], ex: answers.Exercise, key: answers.Key
     timings["read and validate"] = time.perf_counter() - mark
     mark = time.perf_counter()
     graded = []
+    page_name = _page_namer()
     for student in sorted(valid):
         versions = sorted(valid[student], key=lambda v: (v[0], v[1]))
         _, name, data = versions[-1]  # the later saved_at wins (then the later file name)
         result = scoring.score(ex, key, data["tags"])
         graded.append(Graded(student, data["student"].get("name", ""), name, data["saved_at"], result,
-                             tuple(data["tags"]), tuple(v[1] for v in versions[:-1])))
+                             tuple(data["tags"]), tuple(v[1] for v in versions[:-1]), page_name(student)))
     rejected.sort(key=lambda r: r.source)
     timings["score"] = time.perf_counter() - mark
     return graded, rejected
@@ -951,12 +964,12 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 
 
-def _assign_pages(graded: list[Graded]) -> list[Graded]:
-    """A feedback page name per student, unique even on case-insensitive file systems."""
+def _page_namer() -> Callable[[str], str]:
+    """Feedback page names for students, in turn: unique even on case-insensitive file systems."""
     taken: set[str] = set()
-    out = []
-    for g in graded:
-        stem = g.student  # 1-64 of [A-Za-z0-9._@+-], first alphanumeric: a safe file name
+
+    def page_name(student: str) -> str:
+        stem = student  # 1-64 of [A-Za-z0-9._@+-], first alphanumeric: a safe file name
         if not _SAFE_NAME.fullmatch(stem):  # cannot happen for a validated id; never trust it blindly
             stem = "student-" + hashlib.sha256(stem.encode("utf-8", "replace")).hexdigest()[:12]
         if stem.split(".")[0].lower() in _RESERVED:
@@ -966,9 +979,9 @@ def _assign_pages(graded: list[Graded]) -> list[Graded]:
             n += 1
             candidate = f"{stem}~{n}"
         taken.add(candidate.lower())
-        out.append(Graded(g.student, g.name, g.source, g.saved_at, g.result, g.tags, g.superseded,
-                          f"feedback/{candidate}.html"))
-    return out
+        return f"feedback/{candidate}.html"
+
+    return page_name
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -1358,8 +1371,15 @@ _BADGES = {"correct": ("Correct", "good"), "matched": ("Matched", "good"), "wron
            "missing": ("No answer", "revisit"), "too_wide": ("Too wide", "revisit"),
            "too_narrow": ("Too narrow", "revisit"), "partly_found": ("Partly found", "revisit"),
            "wrong_label": ("Wrong label", "revisit"), "missed": ("Missed", "revisit"), "extra": ("Extra", "extra")}
+_GROUPS = ("good", "revisit", "extra")  # the page's groups of items, by the badge's group
 _SPAN_ANSWER = re.compile(r"^(.+) @ (\d+)-(\d+)$")
 _e = html.escape
+
+
+@lru_cache(maxsize=4096)
+def _e_static(text: str) -> str:
+    """:func:`html.escape` for the kit's own short strings, which repeat from page to page."""
+    return html.escape(text)
 
 
 def _fmt(value: Any, percent: bool = False) -> str:
@@ -1498,7 +1518,7 @@ class _Pages:
         cited = shape if kind == "verdict" else None
         group, before, after = self._section(item, flag, cited)
         before, after = before.encode("utf-8"), after.encode("utf-8")
-        return item, group, before, after, before + after
+        return item, _GROUPS.index(group), before, after, before + after
 
     def _student_parts(self, tag_list: Sequence[dict], items: Sequence[scoring.ItemOutcome]
                        ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -1540,27 +1560,30 @@ class _Pages:
         kind = ex.kind
         notes, shapes = self._student_parts(g.tags, r.items)
         sentence = kind == "sentence"
-        good: list[bytes] = []
-        revisit: list[bytes] = []
-        extra: list[bytes] = []
-        into = {"good": good, "revisit": revisit, "extra": extra}
-        counts = dict.fromkeys(into, 0)
+        groups: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])  # _GROUPS: good, revisit, extra
+        counts = [0, 0, 0]
         sections, shape_of, note_of = self.sections, shapes.get, notes.get
         for item in r.items:
             # Besides the outcome, the check-worthy flag (sentences) or the cited items (verdicts)
             # shape a section; outcomes are shared between students (kit.scoring), so ids repeat.
-            shape = (shape_of(item.item, False) if item.answer else None) if sentence else shape_of(item.item)
+            item_id = item.item
+            shape = (shape_of(item_id, False) if item.answer else None) if sentence else shape_of(item_id)
             k = (id(item), shape)
             cached = sections.get(k)
             if cached is None:  # the cached tuple holds the item: its id stays unique while cached
                 cached = sections[k] = self._cached_section(item, shape)
-            counts[cached[1]] += 1
-            note = note_of(item.item)
+            group = cached[1]
+            counts[group] += 1
+            note = note_of(item_id)
             if note:
-                into[cached[1]] += (cached[2], _note_html(note), cached[3])
+                if "&" in note or "<" in note or ">" in note:  # student text: element content
+                    note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                groups[group].extend((cached[2], b"<dt>Your note</dt><dd>", note.encode("utf-8", "replace"),
+                                      b"</dd>", cached[3]))
             else:
-                into[cached[1]].append(cached[4])
-        n_good, n_revisit, n_extra = counts["good"], counts["revisit"], counts["extra"]
+                groups[group].append(cached[4])
+        good, revisit, extra = groups
+        n_good, n_revisit, n_extra = counts
         who = _e(g.name) + f" ({_e(g.student)})" if g.name else _e(g.student)
         top = [_e(g.student), self.head_end, who,
                f"</strong> · file <code>{_e(_basename(g.source))}</code> · saved {_e(g.saved_at)}</p>\n"
@@ -1606,7 +1629,7 @@ class _Pages:
             rows = [("Verdicts accepted", _fmt(m.get("accuracy"), True)),
                     ("Evidence (mean F1 of cited record items)", _fmt(m.get("evidence_f1_mean"))),
                     ("Answered", f"{m.get('answered')} of {m.get('n_items')}")]
-        table = "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in rows)
+        table = "".join(f"<tr><th>{_e_static(a)}</th><td>{_e_static(b)}</td></tr>" for a, b in rows)
         note = ""
         if kind == ("sentence", "label"):
             note = f"<p class=meta>{_e(scoring.KAPPA_NOTE)}</p>"
@@ -1628,17 +1651,6 @@ def _label_names() -> dict[str, str]:
         for item in group:
             names[item.code] = item.label
     return names
-
-
-def _note_html(note: str) -> bytes:
-    """A student's note as a definition-list entry: element content, so ``&``, ``<`` and ``>`` are
-    escaped (quotes need no escaping there); a lone surrogate from the JSON becomes "?"."""
-    if "&" in note or "<" in note or ">" in note:
-        note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    try:
-        return b"<dt>Your note</dt><dd>" + note.encode("utf-8") + b"</dd>"
-    except UnicodeEncodeError:
-        return b"<dt>Your note</dt><dd>" + note.encode("utf-8", "replace") + b"</dd>"
 
 
 class _NotedSpans:
