@@ -71,11 +71,21 @@ def score_only(paths: list[Path], exercise: str) -> float:
     return time.perf_counter() - start
 
 
-def measure(folders: list[Path], exercise: str, work: Path, repeats: int) -> dict:
+def write_floor(pages: list[bytes], folder: Path) -> float:
+    """Seconds to create as many files with the same bytes, nothing else: what the file system alone costs."""
+    folder.mkdir()
+    start = time.perf_counter()
+    for n, data in enumerate(pages):
+        with open(folder / f"{n}.html", "wb") as handle:
+            handle.write(data)
+    return time.perf_counter() - start
+
+
+def measure(folders: list[Path], exercise: str, out_root: Path, repeats: int) -> dict:
     paths = sorted(p for f in folders for p in f.iterdir())
     bare(paths)  # warm the page cache and the kit's loaders
-    outs = [work / f"out-{r}" for r in range(repeats)]
-    grading.grade(folders[0], exercise=exercise, out=work / "warm", force=True)
+    outs = [out_root / f"out-{r}" for r in range(repeats)]
+    grading.grade(folders[0], exercise=exercise, out=out_root / "warm", force=True)
     bares, fulls, phases = [], [], []
     for out in outs:  # interleaved, so that a busy moment on the machine hits both
         bares.append(bare(paths))
@@ -84,16 +94,20 @@ def measure(folders: list[Path], exercise: str, work: Path, repeats: int) -> dic
         fulls.append((elapsed, used))
         phases.append(timing)
         bares.append(bare(paths))
+    pages = [p.read_bytes() for p in sorted((outs[-1] / "feedback").iterdir())]
+    settle()
+    floor = write_floor(pages, out_root / "floor")
     # Deleting thousands of files makes the file system busy for a while afterwards (on this
     # kind of disk, creating files right after slows down several-fold): outputs are removed
     # only once everything is measured.
-    for out in [work / "warm", *outs]:
+    for out in [out_root / "warm", out_root / "floor", *outs]:
         shutil.rmtree(out)
     median_phases = {k: statistics.median(p[k] for p in phases) for k in phases[0]}
     med = lambda runs, i: statistics.median(r[i] for r in runs)  # noqa: E731
     return {"files": len(paths), "bare": med(bares, 0), "bare_cpu": med(bares, 1), "full": med(fulls, 0),
             "full_cpu": med(fulls, 1), "phases": median_phases, "score_only": score_only(paths, exercise),
-            "bytes": sum(p.stat().st_size for p in paths)}
+            "bytes": sum(p.stat().st_size for p in paths), "floor": floor,
+            "page_kb": sum(map(len, pages)) / len(pages) / 1000}
 
 
 def schema_sample(folder: Path, exercise: str, n: int = 200) -> dict:
@@ -137,7 +151,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats (medians are reported)")
     parser.add_argument("--exercises", default="claims-practice,techniques-practice")
     parser.add_argument("--no-double", action="store_true", help="skip the run with twice as many files")
+    parser.add_argument("--ram", default="/dev/shm", help="a RAM disk for one more run with the output folder "
+                        "there, which takes the file system's cost of creating files out ('' to skip)")
     args = parser.parse_args()
+    ram = Path(args.ram) if args.ram and os.path.isdir(args.ram) and os.access(args.ram, os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="kit-bench-") as tmp:
         work = Path(tmp)
         print(f"grading benchmark: Python {sys.version.split()[0]}, {args.repeats} interleaved repeat(s), medians")
@@ -155,6 +172,10 @@ def main() -> None:
             runs = [measure([first], exercise, work, args.repeats)]
             if not args.no_double:
                 runs.append(measure([first, second], exercise, work, args.repeats))
+            in_ram = None
+            if ram is not None:
+                with tempfile.TemporaryDirectory(prefix="kit-bench-", dir=ram) as ram_tmp:
+                    in_ram = measure([first], exercise, Path(ram_tmp), args.repeats)
             tags_per_file = len(json.loads(next(first.iterdir()).read_bytes())["tags"])
             print(f"\n{exercise}: about {tags_per_file} tags per file, each with a note "
                   f"(files generated in {made:.1f} s)")
@@ -168,6 +189,15 @@ def main() -> None:
             for r in runs:
                 phases = ", ".join(f"{k} {v:.2f}s" for k, v in r["phases"].items() if k != "total")
                 print(f"  phases at {r['files']} files: {phases}")
+            for r in runs:
+                print(f"  the file system alone, at {r['files']} files: creating as many files with the same "
+                      f"bytes (pages of {r['page_kb']:.0f} KB) took {r['floor']:.2f} s = "
+                      f"{r['floor'] / r['bare']:.1f}x read+loads")
+            if in_ram is not None:
+                print(f"  output folder on a RAM disk ({args.ram}), {in_ram['files']} files: kit grade "
+                      f"{in_ram['full']:.2f}s against read+loads {in_ram['bare']:.2f}s = "
+                      f"{in_ram['full'] / in_ram['bare']:.1f}x (creating the files alone "
+                      f"{in_ram['floor']:.2f} s)")
             if len(runs) == 2:
                 print(f"  scaling: {runs[1]['files']} files took {runs[1]['full'] / runs[0]['full']:.2f}x the time "
                       f"of {runs[0]['files']} (2.00x is linear)")

@@ -4,9 +4,11 @@ Every bad submission is generated here (nothing large is committed); the 50 MB f
 """
 
 import csv
+import html
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -996,3 +998,90 @@ def test_worth_a_look_is_quiet_for_an_independent_class(tmp_path):
     grading.write_exports(data, tmp_path / "in")
     report = grading.grade([tmp_path / "in"], exercise=EX, out=tmp_path / "out")
     assert len(grading.worth_a_look(report)) <= 2
+
+
+# --- the fast paths agree with the plain ones -----------------------------------------------------
+
+
+@pytest.mark.skipif(grading._fast_loads is None, reason="orjson is not installed")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(exercise=st.sampled_from([EX, SPAN_EX, "verdicts-practice", "compare-practice"]), data=st.data())
+def test_what_the_quick_path_accepts_the_standard_parser_reads_the_same(exercise, data):
+    """orjson differs from json on some input (a number beyond 64 bits becomes a float): the quick
+    path must never accept such input, so that both parsers always grade the same values."""
+    value = grading.demo_class(1, data.draw(st.integers(0, 3)), exercise)[0]
+    raw = json.dumps(value, ensure_ascii=data.draw(st.booleans())).encode("utf-8")
+    edit = data.draw(st.sampled_from(["none", "big", "big offset", "float", "duplicate", "surrogate", "bom"]))
+    if edit == "big":
+        raw = raw.replace(b'"version": 1', b'"version": 18446744073709551617')
+    elif edit == "big offset":
+        raw = re.sub(rb'("(?:start|end|version)": )(\d+)', rb"\g<1>1844674407370955161\2", raw, count=1)
+    elif edit == "float":
+        raw = raw.replace(b'"version": 1', b'"version": 1.0')
+    elif edit == "duplicate":
+        raw = raw.replace(b'"tags": [', b'"tags": [], "tags": [', 1)
+    elif edit == "surrogate":
+        raw = raw.replace(b'"student": {', b'"student": {"name": "\\ud800", ', 1)
+    elif edit == "bom":
+        raw = b"\xef\xbb\xbf" + raw
+    checked, problems = grading.check_bytes(raw, exercise=exercise)
+    standard = json.loads(raw.decode("utf-8-sig"))
+    standard_problems = tags.validate_export(standard, exercise=exercise)
+    assert [p.code for p in problems] == [p.code for p in standard_problems]
+    if not problems:
+        assert checked == standard
+    if edit in ("big", "big offset", "float"):
+        assert problems  # a valid export holds no such number
+
+
+def _naive_notes(spans, start, end, exact=False):
+    found = [note for s, e, note in spans if ((s, e) == (start, end) if exact else s < end and start < e)]
+    return " / ".join(dict.fromkeys(found))
+
+
+_span_note = st.tuples(st.integers(0, 60), st.integers(1, 30), st.sampled_from(["", "a", "b", "c"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_span_note, max_size=12), st.integers(0, 80), st.integers(1, 30))
+def test_notes_at_a_passage_are_found_as_a_plain_search_finds_them(raw, start, length):
+    tag_list = [{"kind": "span", "start": s, "end": s + n, "label": "T1", "note": note} for s, n, note in raw]
+    noted = grading._NotedSpans(tag_list)
+    spans = [(t["start"], t["end"], t["note"]) for t in tag_list if t["note"]]
+    assert bool(noted) == bool(spans)
+    for s, e in [(start, start + length)] + [(t["start"], t["end"]) for t in tag_list]:
+        assert noted.overlapping(s, e) == _naive_notes(spans, s, e)
+        assert noted.exactly(s, e) == _naive_notes(spans, s, e, exact=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=1, max_size=60))
+def test_a_note_reaches_the_page_escaped_and_whole(note):
+    data = export()
+    data["tags"][0]["note"] = note
+    ex, key = answers.exercise(EX), answers.load_key(EX)
+    result = scoring.score(ex, key, data["tags"])
+    page = grading._Pages(ex, key).render(grading.Graded("s100", "", "f.json", data["saved_at"], result,
+                                                         tuple(data["tags"]), (), "feedback/s100.html"))
+    text = page.decode("utf-8")
+    shown = note.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
+    cells = [html.unescape(c.split("</dd>")[0]) for c in text.split("<dt>Your note</dt><dd>")[1:]]
+    assert shown in cells
+    for cell in text.split("<dt>Your note</dt><dd>")[1:]:
+        assert "<" not in cell.split("</dd>")[0]
+
+
+def test_regrading_with_force_replaces_the_pages_and_keeps_other_files(tmp_path):
+    inbox = tmp_path / "in"
+    grading.write_exports(grading.demo_class(3, 0, EX), inbox)
+    out = tmp_path / "out"
+    first = grading.grade([inbox], exercise=EX, out=out)
+    (out / "feedback" / "teacher-notes.txt").write_text("mine")
+    page = out / first.graded[0].page
+    page.write_text("stale")
+    second = grading.grade([inbox], exercise=EX, out=out, force=True)
+    assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert (out / "feedback" / "teacher-notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv", "index.html", "items.csv",
+                                                     "rejected.csv"]  # no staging folder left behind
+    assert len(second.graded) == 3

@@ -555,3 +555,80 @@ def test_result_to_dict():
     assert data["items"][0] == {"item": "S01", "outcome": "matched", "score": 0.0, "max": 0.0,
                                 "answer": "T1 @ 20-40", "expected": ["T1"], "feedback": "why S01"}
     assert json.loads(json.dumps(data)) == data
+
+
+# --- shared outcomes and cached span tables (the grader's speed) ----------------------------------
+
+
+def test_equal_answers_share_one_outcome_and_another_key_gets_its_own():
+    ex, key = answers.exercise("claims-practice"), answers.load_key("claims-practice")
+    at = key.ids.index("p01.s1")
+    tag = {"kind": "sentence", "unit": "p01.s1", "label": "SPEC"}
+    first = scoring.score(ex, key, [tag]).items[at]
+    assert first.outcome == "correct"
+    assert scoring.score(ex, key, [dict(tag, note="hm", checkworthy=True)]).items[at] is first
+    # a key with other accepted labels (e.g. a teacher's private key) is never served the first one's outcomes
+    items = list(key.items)
+    items[at] = SentenceAnswer("p01.s1", ("OPINION",), False, "written for this test")
+    changed = scoring.score(ex, Key(key.kind, key.document, key.sha256, tuple(items)), [tag]).items[at]
+    assert changed.outcome == "wrong" and changed.expected == ("OPINION",)
+    assert scoring.score(ex, key, [tag]).items[at] is first
+    for _ in range(80):  # the table of shared outcomes stays small however many keys pass through
+        scoring.score(ex, Key(key.kind, key.document, key.sha256, key.items), [])
+    assert len(scoring._SHARED) <= 65
+
+
+def _naive_span_outcomes(key, student):
+    """The outcome rule of DESIGN.md restated directly: for every key span, the best merged student span."""
+    spans = scoring.merge_spans(student)
+    items = []
+    for k in key.items:
+        best = None
+        for s in spans:
+            inter = min(s[1], k.end) - max(s[0], k.start)
+            if inter <= 0:
+                continue
+            closeness = 2 * inter / ((s[1] - s[0]) + (k.end - k.start))
+            if s[2] not in k.labels:
+                outcome = "wrong_label"
+            else:
+                wide, inside = 2 * inter >= k.end - k.start, 2 * inter >= s[1] - s[0]
+                outcome = ("matched" if wide and inside else "too_wide" if wide else "too_narrow" if inside
+                           else "partly_found")
+            rank = ({"matched": 0, "too_wide": 1, "too_narrow": 1, "partly_found": 2, "wrong_label": 3}[outcome],
+                    -closeness, s)
+            if best is None or rank < best[0]:
+                best = (rank, outcome, s)
+        items.append((k.id, "missed", "") if best is None else (k.id, best[1], f"{best[2][2]} @ {best[2][0]}-{best[2][1]}"))
+    for s in sorted(spans):
+        if not any(min(s[1], k.end) > max(s[0], k.start) for k in key.items):
+            items.append((f"extra:{s[0]}-{s[1]}", "extra", f"{s[2]} @ {s[0]}-{s[1]}"))
+    return items
+
+
+_SPAN_KEY = answers.load_key("techniques-practice")
+_TECHNIQUES = sorted({label for k in _SPAN_KEY.items for label in k.labels} | {"T5", "T6"})
+_student_span = st.builds(
+    lambda anchor, start_shift, length, label, near: (
+        (max(0, anchor.start + start_shift), max(0, anchor.start + start_shift) + length, label) if near
+        else (start_shift + 3000, start_shift + 3000 + length, label)),
+    st.sampled_from(_SPAN_KEY.items), st.integers(-40, 40), st.integers(1, 120), st.sampled_from(_TECHNIQUES),
+    st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_student_span, max_size=25))
+def test_span_scores_agree_with_the_semeval_computation_and_the_outcome_rule(student):
+    """score_spans works from cached per-span tables; here it meets the plain computation on every input."""
+    ex = answers.exercise("techniques-practice")
+    tags_ = [{"kind": "span", "start": s, "end": e, "label": label} for s, e, label in student]
+    result = scoring.score(ex, _SPAN_KEY, tags_)
+    unique = sorted(set(student))
+    reference = [(k.start, k.end, k.labels[0]) for k in _SPAN_KEY.items]
+    mapped = [(s, e, scoring._map_label((s, e, label), _SPAN_KEY.items)) for s, e, label in unique]
+    m = result.metrics
+    assert (m["label_matched"]["precision"], m["label_matched"]["recall"], m["label_matched"]["f1"]) == \
+        scoring.semeval_prf(mapped, reference)
+    assert (m["label_blind"]["precision"], m["label_blind"]["recall"], m["label_blind"]["f1"]) == \
+        scoring.semeval_prf_blind(unique, reference)
+    assert [(i.item, i.outcome, i.answer) for i in result.items] == _naive_span_outcomes(_SPAN_KEY, unique)
