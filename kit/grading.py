@@ -1397,10 +1397,13 @@ def _fmt(value: Any, percent: bool = False) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
+_HEAD_START = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+               '<meta name="viewport" content="width=device-width, initial-scale=1"><title>')
+_HEAD_END = f"</title><style>{_CSS}</style></head><body><main>\n"
+
+
 def _head(title: str) -> str:
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>\n")
+    return f"{_HEAD_START}{_e(title)}{_HEAD_END}"
 
 
 class _Pages:
@@ -1419,11 +1422,9 @@ class _Pages:
         self.short = _ShortFeedback(ex)
         self.sections: dict[tuple, tuple[str, str, str]] = {}
         self.spans: dict[str, tuple[int, int] | None] = {}
-        head = _head(f"Feedback: {ex.title} - \0")  # \0 marks where the student id goes
-        start, end = head.split(_e("\0"))
-        assert end.endswith("<main>\n")
-        self.head_start = start.encode("utf-8")
-        self.head_end = f"{end}<h1>{_e(ex.title)}</h1>\n<p class=who>Feedback for <strong>"
+        # the page's head as _head(f"Feedback: {title} - {student}") writes it, around the student id
+        self.head_start = f"{_HEAD_START}{_e(f'Feedback: {ex.title} - ')}".encode("utf-8")
+        self.head_end = f"{_HEAD_END}<h1>{_e(ex.title)}</h1>\n<p class=who>Feedback for <strong>"
         self.footer = (f"<footer>Scored by media-literacy-kit {_e(__version__)} against the key of exercise "
                        f"{_e(ex.id)} ({_e(ex.instructions)})</footer>\n</main></body></html>\n").encode("utf-8")
 
