@@ -65,7 +65,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -1546,7 +1546,7 @@ class _Pages:
         if noted:
             for item in items:
                 if self.find:
-                    where = self.span_of(item.answer)
+                    where = self.span_of(item.answer) if item.answer else None  # no answer: a missed span
                     note = noted.overlapping(*where) if where else ""
                 else:
                     a = self.items.get(item.item)
@@ -1667,28 +1667,41 @@ class _NotedSpans:
     def __init__(self, tag_list: Iterable[dict]):
         # (start, end, order in the file, note), sorted: notes come out in the file's order
         self.spans = sorted((t["start"], t["end"], n, t["note"]) for n, t in enumerate(tag_list) if t.get("note"))
-        self.starts = [s[0] for s in self.spans]
-        self.longest = max((s[1] - s[0] for s in self.spans), default=0)
-        self.at: dict[tuple[int, int], list[str]] = {}
-        for start, end, _, note in self.spans:
-            self.at.setdefault((start, end), []).append(note)
-        # the usual case: no two noted spans overlap, so a noted span's notes are its own
-        self.disjoint = all(a[1] <= b[0] for a, b in zip(self.spans, self.spans[1:]))
+        # The usual case: a noted span that overlaps no other noted span has only its own note.
+        self.alone: dict[tuple[int, int], str] = {}
+        spans, reach = self.spans, -1  # reach: the furthest end of the spans before this one
+        for n, (start, end, _, note) in enumerate(spans):
+            if start >= reach and (n + 1 == len(spans) or end <= spans[n + 1][0]):
+                self.alone[start, end] = note
+            if end > reach:
+                reach = end
 
     def __bool__(self) -> bool:
         return bool(self.spans)
 
+    @cached_property
+    def starts(self) -> list[int]:
+        return [s[0] for s in self.spans]
+
+    @cached_property
+    def longest(self) -> int:
+        return max((s[1] - s[0] for s in self.spans), default=0)
+
     def overlapping(self, start: int, end: int) -> str:
         """The notes of the spans that share a character with [start, end), joined."""
-        if self.disjoint and (start, end) in self.at:
-            return self.at[start, end][0]
+        alone = self.alone.get((start, end))
+        if alone is not None:
+            return alone
         first = bisect.bisect_left(self.starts, start - self.longest)
         last = bisect.bisect_left(self.starts, end)
         return _joined(s for s in self.spans[first:last] if s[1] > start)
 
     def exactly(self, start: int, end: int) -> str:
         """The notes of the spans at exactly [start, end), joined."""
-        return " / ".join(dict.fromkeys(self.at.get((start, end), ())))
+        alone = self.alone.get((start, end))
+        if alone is not None:
+            return alone
+        return _joined(s for s in self.spans if s[0] == start and s[1] == end)
 
 
 def _joined(found: Iterable[tuple[int, int, int, str]]) -> str:

@@ -567,15 +567,16 @@ class _SpanTables:
             label = self.mapped[span] = _map_label(span, self.key.items, self.index)
         return label
 
-    def meetings(self, span: Span) -> list[tuple[int, str, float]]:
-        """(key position, outcome, closeness) for every key span that ``span`` overlaps."""
+    def meetings(self, span: Span) -> list[tuple[int, tuple[int, float], str]]:
+        """(key position, rank, outcome) for every key span that ``span`` overlaps; the lower the rank
+        (the outcome's, then closeness), the better ``span`` answers that key span."""
         found = self.meets.get(span)
         if found is None:
             found = []
             for k in self.index.overlapping(span[0], span[1]):
                 met = _classify(span, k)
                 if met is not None:
-                    found.append((self.position[id(k)], met[0], met[1]))
+                    found.append((self.position[id(k)], (_SPAN_RANK[met[0]], -met[1]), met[0]))
             self.meets[span] = found
         return found
 
@@ -594,26 +595,27 @@ def _span_tables(key: Key) -> _SpanTables:
 
 
 def _span_outcomes(tables: _SpanTables, spans: list[Span]) -> list[ItemOutcome]:
-    best: dict[int, tuple] = {}
+    best: dict[int, tuple] = {}  # key position -> (rank, student span, outcome)
     extras = []
+    meetings = tables.meetings
     for span in spans:
-        meetings = tables.meetings(span)
-        if not meetings:
+        met = meetings(span)
+        if not met:
             extras.append(span)
-        for position, outcome, closeness in meetings:
-            rank = (_SPAN_RANK[outcome], -closeness, span)
+        for position, rank, outcome in met:
             held = best.get(position)
-            if held is None or rank < held[0]:
-                best[position] = (rank, outcome, span)
+            if held is None or (rank, span) < (held[0], held[1]):  # ties: the earlier span
+                best[position] = (rank, span, outcome)
     items = []
+    outcome = tables.outcome
     for position, k in enumerate(tables.key.items):
         held = best.get(position)
         if held is None:
-            items.append(tables.outcome(k.id, "missed", None, k.labels, k.why))
+            items.append(outcome(k.id, "missed", None, k.labels, k.why))
         else:
-            items.append(tables.outcome(k.id, held[1], held[2], k.labels, k.why))
+            items.append(outcome(k.id, held[2], held[1], k.labels, k.why))
     for span in sorted(extras):
-        items.append(tables.outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
+        items.append(outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
     return items
 
 
@@ -621,10 +623,11 @@ def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: s
     """Find and name: score = label-matched SemEval F1 x points; outcomes per key span for feedback."""
     student = _span_tags(tags)
     tables = _span_tables(key)
+    merged = merge_spans(student)
     mapped = [(s, e, tables.mapped_label((s, e, label))) for s, e, label in student]
-    p, r, f1 = tables.prf(merge_spans(mapped), blind=False)
+    p, r, f1 = tables.prf(merged if mapped == student else merge_spans(mapped), blind=False)
     bp, br, bf1 = tables.prf(merge_spans([(s, e, "*") for s, e, _ in student]), blind=True)
-    items = _span_outcomes(tables, merge_spans(student))
+    items = _span_outcomes(tables, merged)
     counts = Counter(i.outcome for i in items)
     metrics = {
         "label_matched": {"precision": p, "recall": r, "f1": f1},
