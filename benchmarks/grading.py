@@ -6,16 +6,23 @@ each with a note), then measures, interleaved and repeated (medians):
 
 * bare: open, read and ``json.loads`` every file, nothing else;
 * grade: :func:`kit.grading.grade` on the folder: reading, validation, scoring, ``grades.csv``,
-  ``items.csv``, ``rejected.csv``, ``index.html`` and one feedback page per student, all written
-  atomically and synced to disk;
+  ``items.csv``, ``rejected.csv``, ``index.html`` and one feedback page per student, written
+  into a staging folder and moved into place (the tables synced to disk first).
 
-and prints their ratio (wall clock, and CPU time, which a busy disk does not blur), the
-grader's own phase timings, ``kit.scoring.score`` alone on the
-parsed data (the part the self-check shares, a floor for the grader), the same at twice the
-number of files (scaling), and, on a sample, what a general JSON Schema validator costs per
-file against the hand-written validator.
+It prints their ratio (wall clock, and CPU time), the grader's own phase timings,
+``kit.scoring.score`` alone on the parsed data (the part the self-check shares), the same at
+twice the number of files (scaling), and, on a sample, what a general JSON Schema validator costs
+per file against the hand-written one.
 
-Run:  python benchmarks/grading.py                 (5,000 and 10,000 files; about 5 minutes)
+Two more figures separate the kit's work from the disk's: the time to merely create as many
+files with the same bytes as the feedback pages (on the disks of the machines this was built on,
+creating a few thousand files in a burst costs anywhere from 10 to 300 microseconds each, from one
+minute to the next), and a run with the output folder on a RAM disk (``--ram``, default
+``/dev/shm``), where creating files costs little. Before each timed run the disk is given time to
+write back what earlier runs left (``settle``), and outputs are deleted only at the end: deleting
+thousands of files slows the file creations that follow.
+
+Run:  python benchmarks/grading.py                 (5,000 and 10,000 files; about 6 minutes)
       python benchmarks/grading.py --n 1000 --repeats 1 --exercises claims-practice   (quick)
 """
 
