@@ -1108,28 +1108,37 @@ def _grades_csv(ex: answers.Exercise, graded: list[Graded]) -> bytes:
     return _csv_bytes(rows)
 
 
-def _csv_line(cells: Sequence[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([neutralise(c) if isinstance(c, str) else _number(c) for c in cells])
-    return buffer.getvalue()
+class _CsvLines:
+    """One CSV line at a time (the rules of :func:`_csv_bytes`), reusing one writer and buffer."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+
+    def __call__(self, cells: Sequence[Any]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow([neutralise(c) if isinstance(c, str) else _number(c) for c in cells])
+        return self.buffer.getvalue()
 
 
 def _items_csv(ex: answers.Exercise, graded: list[Graded]) -> bytes:
     """The long table. Item outcomes are shared between students (:mod:`kit.scoring`), so each
     distinct one is formatted once per class and a student's rows are their id joined to those."""
     short = _ShortFeedback(ex)
+    csv_line = _CsvLines()
     per_item_points = not (ex.kind == "span" and ex.task == "find")
     tails: dict[int, bytes] = {}  # by id(outcome); `alive` holds the outcomes so that no id is reused
     alive: list[scoring.ItemOutcome] = []
 
     def tail(i: scoring.ItemOutcome) -> bytes:
         alive.append(i)
-        text = tails[id(i)] = _csv_line([i.item, i.outcome, i.score if per_item_points else None,
+        text = tails[id(i)] = csv_line([i.item, i.outcome, i.score if per_item_points else None,
                                          i.max if per_item_points else None, i.answer,
                                          " | ".join(i.expected), short(i)]).encode("utf-8", "replace")
         return text
 
-    out = [_csv_line(["student_id", "item", "outcome", "score", "max", "answer", "expected", "feedback"]).encode()]
+    out = [csv_line(["student_id", "item", "outcome", "score", "max", "answer", "expected", "feedback"]).encode()]
     for g in graded:
         items = g.result.items
         try:
@@ -1137,7 +1146,7 @@ def _items_csv(ex: answers.Exercise, graded: list[Graded]) -> bytes:
         except KeyError:
             rows = [tails[id(i)] if id(i) in tails else tail(i) for i in items]
         if rows:
-            sid = _csv_line([g.student])[:-2].encode("utf-8", "replace") + b","
+            sid = csv_line([g.student])[:-2].encode("utf-8", "replace") + b","
             out.append(sid + sid.join(rows))
     return b"".join(out)
 

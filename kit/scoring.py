@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -225,15 +225,16 @@ def _by_unit(tags: Iterable[dict]) -> dict:
 # of 5,000 builds each (sentence, answer) outcome once instead of 5,000 times. Keyed by the key's
 # identity (hashing a whole key per call would cost more than it saves); the key is kept alive with
 # its table so that the identity cannot be reused.
-_SHARED: dict[tuple[int, float], tuple[Key, Any]] = {}
+_SHARED: dict[tuple[str, int, float], tuple[Key, Any]] = {}
 
 
-def _shared(key: Key, per: float, build) -> Any:
-    entry = _SHARED.get((id(key), per))
+def _shared(what: str, key: Key, per: float, build: Callable[[], Any]) -> Any:
+    """The table ``what`` for ``key`` (and points per item), built by ``build()`` on first use."""
+    entry = _SHARED.get((what, id(key), per))
     if entry is None or entry[0] is not key:
         if len(_SHARED) > 64:
             _SHARED.clear()
-        entry = _SHARED[(id(key), per)] = (key, build())
+        entry = _SHARED[(what, id(key), per)] = (key, build())
     return entry[1]
 
 
@@ -242,7 +243,7 @@ def _sentence_rows(key: Key, per: float) -> tuple[list[tuple[str, bool, dict]], 
     def build():
         rows = [(a.unit, bool(a.checkworthy), {}) for a in key.items]
         return rows, Counter(a.labels[0] for a in key.items)
-    return _shared(key, per, build)
+    return _shared("sentences", key, per, build)
 
 
 def _sentence_outcome(answers, unit: str, label: str | None, per: float) -> tuple[ItemOutcome, str]:
@@ -591,7 +592,7 @@ class _SpanTables:
 
 
 def _span_tables(key: Key) -> _SpanTables:
-    return _shared(key, 0.0, lambda: _SpanTables(key))
+    return _shared("spans", key, 0.0, lambda: _SpanTables(key))
 
 
 def _span_outcomes(tables: _SpanTables, spans: list[Span]) -> list[ItemOutcome]:
