@@ -205,8 +205,7 @@ def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_i
         "per_label": prf["labels"],
         "kappa": None if math.isnan(kappa) else kappa,
         "kappa_note": KAPPA_NOTE,
-        "checkworthy_f1": (1.0 if cw_tp + cw_fp + cw_fn == 0 else 2 * cw_tp / (2 * cw_tp + cw_fp + cw_fn))
-        if answered else None,
+        "checkworthy_f1": _binary_f1(cw_tp, cw_fp, cw_fn) if answered else None,
         "answered": answered,
         "n_items": n,
     }
@@ -256,14 +255,10 @@ def _sentence_outcome(answers, unit: str, label: str | None, per: float) -> tupl
     return ItemOutcome(unit, "wrong", 0.0, per, label, answer.labels, answer.why), label
 
 
-def _binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
-    """F1 of the positive class; 1.0 when neither side has a positive (nothing to find, nothing claimed)."""
-    tp = sum(g and p for g, p in zip(gold, pred))
-    fp = sum(p and not g for g, p in zip(gold, pred))
-    fn = sum(g and not p for g, p in zip(gold, pred))
-    if tp + fp + fn == 0:
-        return 1.0
-    return 2 * tp / (2 * tp + fp + fn)
+def _binary_f1(tp: int, fp: int, fn: int) -> float:
+    """F1 of the positive class from its counts; 1.0 when neither side has a positive (nothing to find,
+    nothing claimed)."""
+    return 1.0 if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn)
 
 
 def per_label_prf(gold: Sequence[str], pred: Sequence[str | None]) -> dict[str, dict]:
@@ -398,7 +393,8 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
     ``(0.0, 0.0, 0.0)``.
     """
     refs = merge_spans(reference)
-    return _semeval_merged(merge_spans(student), _by_label(refs), len(refs))
+    by_label = _by_label(refs)
+    return _pooled(merge_spans(student), lambda span: _shares(span, by_label), len(refs))
 
 
 def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
@@ -408,25 +404,27 @@ def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def _semeval_merged(subs: list[Span], refs: dict[str, list[tuple[int, int]]], n_refs: int
-                    ) -> tuple[float, float, float]:
-    """:func:`semeval_prf` on merged spans: ``subs`` sorted by (label, start), ``refs`` by label."""
+def _shares(span: Span, refs: dict[str, list[tuple[int, int]]]) -> tuple[tuple[float, float], ...]:
+    """For each same-label reference span that ``span`` overlaps, in order: the overlap divided by
+    the length of ``span`` (its share of precision) and by the reference span's (of recall)."""
+    start, end, label = span
+    out = []
+    for t_start, t_end in refs.get(label, ()):
+        inter = min(end, t_end) - max(start, t_start)
+        if inter > 0:
+            out.append((inter / (end - start), inter / (t_end - t_start)))
+    return tuple(out)
+
+
+def _pooled(subs: list[Span], shares: Callable[[Span], tuple[tuple[float, float], ...]], n_refs: int
+            ) -> tuple[float, float, float]:
+    """P, R, F1 from the merged student spans (sorted by label, then start) and their shares, summed
+    in the order the official scorer's loops add them."""
     prec_num = rec_num = 0.0
-    for label, mine in _by_label(subs).items():
-        theirs = refs.get(label, ())
-        # Merged spans of one label are sorted and disjoint: walk both lists once.
-        i = j = 0
-        while i < len(mine) and j < len(theirs):
-            s_start, s_end = mine[i]
-            t_start, t_end = theirs[j]
-            inter = min(s_end, t_end) - max(s_start, t_start)
-            if inter > 0:
-                prec_num += inter / (s_end - s_start)
-                rec_num += inter / (t_end - t_start)
-            if s_end <= t_end:
-                i += 1
-            else:
-                j += 1
+    for span in subs:
+        for to_precision, to_recall in shares(span):
+            prec_num += to_precision
+            rec_num += to_recall
     return _prf(prec_num, len(subs), rec_num, n_refs)
 
 
@@ -544,23 +542,17 @@ class _SpanTables:
         self.outcomes: dict[tuple[str, str, Span | None], ItemOutcome] = {}
 
     def prf(self, merged: list[Span], blind: bool) -> tuple[float, float, float]:
-        """:func:`_semeval_merged` against the key, from each span's cached overlaps: the same sums,
-        added in the same order (by label, then start, then the key span's start)."""
+        """:func:`semeval_prf` against the key, with each student span's shares worked out once."""
         cache = self.shares[blind]
         refs = self.refs_blind if blind else self.refs
-        prec_num = rec_num = 0.0
-        for span in merged:
-            shares = cache.get(span)
-            if shares is None:
-                start, end, label = span
-                shares = cache[span] = tuple(
-                    ((min(end, t_end) - max(start, t_start)) / (end - start),
-                     (min(end, t_end) - max(start, t_start)) / (t_end - t_start))
-                    for t_start, t_end in refs.get(label, ()) if min(end, t_end) - max(start, t_start) > 0)
-            for to_precision, to_recall in shares:
-                prec_num += to_precision
-                rec_num += to_recall
-        return _prf(prec_num, len(merged), rec_num, self.n_refs_blind if blind else self.n_refs)
+
+        def shares(span: Span) -> tuple[tuple[float, float], ...]:
+            found = cache.get(span)
+            if found is None:
+                found = cache[span] = _shares(span, refs)
+            return found
+
+        return _pooled(merged, shares, self.n_refs_blind if blind else self.n_refs)
 
     def mapped_label(self, span: Span) -> str:
         label = self.mapped.get(span)
