@@ -1050,8 +1050,10 @@ class _Writer:
         target = self.out / self.PAGES
         staged = self.staging / self.PAGES
         if os.path.lexists(target):
+            if not target.is_dir():
+                raise KitError(f"{target} is in the way: the feedback pages go into a folder of that name")
             real = target.resolve()
-            if not target.is_dir() or (real != self.root and self.root not in real.parents):
+            if real != self.root and self.root not in real.parents:
                 raise KitError(f"{target} leads outside {self.out}; not writing there")
             for name in self.pages:
                 os.replace(staged / name, target / name)
@@ -1429,7 +1431,7 @@ class _Pages:
         self.answers: dict[tuple[str, str], str] = {}
         self.find = ex.kind == "span" and ex.task == "find"
         self.short = _ShortFeedback(ex)
-        self.sections: dict[tuple, tuple[str, str, str]] = {}
+        self.sections: dict[tuple, tuple] = {}  # (id(outcome), shape) -> _cached_section(...)
         self.spans: dict[str, tuple[int, int] | None] = {}
         # the page's head as _head(f"Feedback: {title} - {student}") writes it, around the student id
         self.head_start = f"{_HEAD_START}{_e(f'Feedback: {ex.title} - ')}".encode("utf-8")
