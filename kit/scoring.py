@@ -237,6 +237,14 @@ def _shared(what: str, key: Key, per: float, build: Callable[[], Any]) -> Any:
     return entry[1]
 
 
+def _interned(table: dict, *fields: Any) -> ItemOutcome:
+    """The shared :class:`ItemOutcome` with these fields (``table`` comes from :func:`_shared`)."""
+    found = table.get(fields)
+    if found is None:
+        found = table[fields] = ItemOutcome(*fields)
+    return found
+
+
 def _sentence_rows(key: Key, per: float) -> tuple[list[tuple[str, bool, dict]], Counter]:
     """Per key sentence: unit, check-worthy, and its outcomes by answer (filled as answers turn up)."""
     def build():
@@ -645,15 +653,16 @@ def score_named_spans(key: Key, tags: Iterable[dict], *, points: float, exercise
         labels_at.setdefault((start, end), set()).add(label)
     n = len(key.items)
     per = points / n if n else 0.0
+    shared = _shared("named spans", key, per, dict)
     items = []
     for k in key.items:
         given = sorted(labels_at.get((k.start, k.end), ()))
         if not given:
-            items.append(ItemOutcome(k.id, "missing", 0.0, per, "", k.labels, k.why))
+            items.append(_interned(shared, k.id, "missing", 0.0, per, "", k.labels, k.why))
             continue
         ok = len(given) == 1 and given[0] in k.labels
-        items.append(ItemOutcome(k.id, "correct" if ok else "wrong", per if ok else 0.0, per, " / ".join(given),
-                                 k.labels, k.why))
+        items.append(_interned(shared, k.id, "correct" if ok else "wrong", per if ok else 0.0, per,
+                               " / ".join(given), k.labels, k.why))
     correct = sum(i.outcome == "correct" for i in items)
     metrics = {"accuracy": _accuracy(correct, n), "answered": sum(i.outcome != "missing" for i in items),
                "n_items": n}
@@ -679,6 +688,7 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
     by_claim = _latest(tags, "verdict", lambda t: t["claim"])
     n = len(key.items)
     per = points / n if n else 0.0
+    shared = _shared("verdicts", key, per, dict)
     items, f1s = [], []
     earned_total = 0.0
     for answer in key.items:
@@ -686,7 +696,7 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
         tag = by_claim.get(answer.id)
         label = _label(tag)
         if label is None:
-            items.append(ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, feedback))
+            items.append(_interned(shared, answer.id, "missing", 0.0, per, "", answer.labels, feedback))
             f1s.append(0.0)
             continue
         evidence = tag.get("evidence") or []
@@ -696,8 +706,8 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
         earned = _clamp(per * ((1 - evidence_share) * ok + evidence_share * ev_f1), per)
         earned_total += earned
         f1s.append(ev_f1)
-        items.append(ItemOutcome(answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
-                                 feedback))
+        items.append(_interned(shared, answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
+                               feedback))
     correct = sum(i.outcome == "correct" for i in items)
     metrics = {"accuracy": _accuracy(correct, n), "evidence_f1_mean": sum(f1s) / n if n else None,
                "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
@@ -713,6 +723,7 @@ def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: s
     by_cell = _latest(tags, "cell", lambda t: f"{t['item']}:{t['field']}")
     n = len(key.items)
     per = points / n if n else 0.0
+    shared = _shared("cells", key, per, dict)
     items = []
     fields: dict[str, list[int]] = {}
     for answer in key.items:
@@ -721,12 +732,12 @@ def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: s
         tally = fields.setdefault(answer.field, [0, 0])
         tally[1] += 1
         if label is None:
-            items.append(ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, answer.why))
+            items.append(_interned(shared, answer.id, "missing", 0.0, per, "", answer.labels, answer.why))
             continue
         ok = label in answer.labels
         tally[0] += ok
-        items.append(ItemOutcome(answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label,
-                                 answer.labels, answer.why))
+        items.append(_interned(shared, answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label,
+                               answer.labels, answer.why))
     correct = sum(i.outcome == "correct" for i in items)
     metrics = {"accuracy": _accuracy(correct, n),
                "per_field": {f: right / total for f, (right, total) in fields.items()},

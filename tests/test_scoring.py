@@ -632,3 +632,16 @@ def test_span_scores_agree_with_the_semeval_computation_and_the_outcome_rule(stu
     assert (m["label_blind"]["precision"], m["label_blind"]["recall"], m["label_blind"]["f1"]) == \
         scoring.semeval_prf_blind(unique, reference)
     assert [(i.item, i.outcome, i.answer) for i in result.items] == _naive_span_outcomes(_SPAN_KEY, unique)
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
+def test_every_kind_shares_its_outcomes_between_submissions(ex):
+    """The grader caches a feedback section and a CSV row per outcome object: equal answers must give
+    the same object, or a class of thousands would render (and keep) one copy per student."""
+    from kit import grading
+
+    key = answers.load_key(ex.id)
+    data = grading.demo_class(1, 3, ex.id)[0]
+    first = scoring.score(ex, key, data["tags"])
+    again = scoring.score(ex, key, json.loads(json.dumps(data["tags"])))
+    assert first.items and all(a is b for a, b in zip(first.items, again.items, strict=True))
