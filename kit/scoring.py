@@ -543,10 +543,14 @@ class _SpanTables:
         self.refs, self.n_refs = _by_label(merged), len(merged)
         blind = merge_spans([(s, e, "*") for s, e, _ in reference])
         self.refs_blind, self.n_refs_blind = _by_label(blind), len(blind)
-        self.shares: tuple[dict[Span, tuple], dict[Span, tuple]] = ({}, {})  # label-matched, label-blind
         self.position = {id(k): n for n, k in enumerate(key.items)}
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what was learnt about student spans (a long-lived kernel can see very many)."""
+        self.shares: tuple[dict[Span, tuple], dict[Span, tuple]] = ({}, {})  # label-matched, label-blind
         self.mapped: dict[Span, str] = {}
-        self.meets: dict[Span, list[tuple[int, str, float]]] = {}
+        self.meets: dict[Span, list[tuple[int, tuple[int, float], str]]] = {}
         self.outcomes: dict[tuple[str, str, Span | None], ItemOutcome] = {}
 
     def prf(self, merged: list[Span], blind: bool) -> tuple[float, float, float]:
@@ -591,8 +595,16 @@ class _SpanTables:
         return shared
 
 
+# How many distinct things a shared table may learn before it starts afresh: far more than a class of
+# thousands brings, and a bound on the memory of a kernel that scores for days.
+_TABLE_LIMIT = 200_000
+
+
 def _span_tables(key: Key) -> _SpanTables:
-    return _shared("spans", key, 0.0, lambda: _SpanTables(key))
+    tables = _shared("spans", key, 0.0, lambda: _SpanTables(key))
+    if len(tables.meets) + len(tables.outcomes) > _TABLE_LIMIT:
+        tables.forget()
+    return tables
 
 
 def _span_outcomes(tables: _SpanTables, spans: list[Span]) -> list[ItemOutcome]:
@@ -688,31 +700,42 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
     by_claim = _latest(tags, "verdict", lambda t: t["claim"])
     n = len(key.items)
     per = points / n if n else 0.0
-    shared = _shared("verdicts", key, per, dict)
+    # per key claim: (outcome, evidence F1) by (label, cited items), worked out once per class
+    answered_by = _shared(f"verdicts {evidence_share!r}", key, per, lambda: [{} for _ in key.items])
     items, f1s = [], []
     earned_total = 0.0
-    for answer in key.items:
-        feedback = answer.evidence + (f"\n\nCaveat: {answer.caveat}" if answer.caveat else "")
+    for answer, seen in zip(key.items, answered_by):
         tag = by_claim.get(answer.id)
         label = _label(tag)
         if label is None:
-            items.append(_interned(shared, answer.id, "missing", 0.0, per, "", answer.labels, feedback))
-            f1s.append(0.0)
-            continue
-        evidence = tag.get("evidence") or []
-        cited = [e for e in evidence if isinstance(e, str)] if isinstance(evidence, list) else []
-        ev_f1 = set_f1(cited, answer.record)
-        ok = label in answer.labels
-        earned = _clamp(per * ((1 - evidence_share) * ok + evidence_share * ev_f1), per)
-        earned_total += earned
-        f1s.append(ev_f1)
-        items.append(_interned(shared, answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
-                               feedback))
+            k: tuple = (None, ())
+        else:
+            evidence = tag.get("evidence") or []
+            k = (label, tuple(e for e in evidence if isinstance(e, str)) if isinstance(evidence, list) else ())
+        entry = seen.get(k)
+        if entry is None:
+            if len(seen) > _TABLE_LIMIT // 100:  # cited sets vary more than labels; keep the table small
+                seen.clear()
+            entry = seen[k] = _verdict_outcome(answer, k[0], k[1], per, evidence_share)
+        items.append(entry[0])
+        f1s.append(entry[1])
+        earned_total += entry[0].score
     correct = sum(i.outcome == "correct" for i in items)
     metrics = {"accuracy": _accuracy(correct, n), "evidence_f1_mean": sum(f1s) / n if n else None,
                "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
     return Result(exercise_id, "verdict", _total(earned_total, points), float(points), tuple(items),
                   _plain(metrics))
+
+
+def _verdict_outcome(answer, label: str | None, cited: tuple[str, ...], per: float, evidence_share: float
+                     ) -> tuple[ItemOutcome, float]:
+    feedback = answer.evidence + (f"\n\nCaveat: {answer.caveat}" if answer.caveat else "")
+    if label is None:
+        return ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, feedback), 0.0
+    ev_f1 = set_f1(cited, answer.record)
+    ok = label in answer.labels
+    earned = _clamp(per * ((1 - evidence_share) * ok + evidence_share * ev_f1), per)
+    return ItemOutcome(answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels, feedback), ev_f1
 
 
 # --- cells ----------------------------------------------------------------------------------------

@@ -645,3 +645,15 @@ def test_every_kind_shares_its_outcomes_between_submissions(ex):
     first = scoring.score(ex, key, data["tags"])
     again = scoring.score(ex, key, json.loads(json.dumps(data["tags"])))
     assert first.items and all(a is b for a, b in zip(first.items, again.items, strict=True))
+
+
+def test_span_tables_start_afresh_past_their_limit_and_score_the_same(monkeypatch):
+    ex = answers.exercise("techniques-practice")
+    first = _SPAN_KEY.items[0]
+    submissions = [[{"kind": "span", "start": first.start, "end": first.end + n, "label": first.labels[0]}]
+                   for n in range(40)]
+    expected = [scoring.score(ex, _SPAN_KEY, tags_).to_dict() for tags_ in submissions]
+    monkeypatch.setattr(scoring, "_TABLE_LIMIT", 10)
+    assert [scoring.score(ex, _SPAN_KEY, tags_).to_dict() for tags_ in submissions] == expected
+    tables = scoring._shared("spans", _SPAN_KEY, 0.0, lambda: None)  # as it is, without the check
+    assert len(tables.meets) <= 2  # 40 distinct student spans went through; the table forgot them
