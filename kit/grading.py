@@ -1431,8 +1431,9 @@ class _Pages:
         self.answers: dict[tuple[str, str], str] = {}
         self.find = ex.kind == "span" and ex.task == "find"
         self.short = _ShortFeedback(ex)
-        self.sections: dict[tuple, tuple] = {}  # (id(outcome), shape) -> _cached_section(...)
+        self.sections: dict[tuple, tuple] = {}  # (id(outcome), check-worthy flag) -> _cached_section(...)
         self.spans: dict[str, tuple[int, int] | None] = {}
+        self.cited: dict[tuple[str, ...], bytes] = {}
         # the page's head as _head(f"Feedback: {title} - {student}") writes it, around the student id
         self.head_start = f"{_HEAD_START}{_e(f'Feedback: {ex.title} - ')}".encode("utf-8")
         self.head_end = f"{_HEAD_END}<h1>{_e(ex.title)}</h1>\n<p class=who>Feedback for <strong>"
@@ -1497,9 +1498,9 @@ class _Pages:
     def _key_item(self, item_id: str) -> Any:
         return self.items.get(item_id)
 
-    def _section(self, item: scoring.ItemOutcome, flag: bool | None, cited: tuple[str, ...] | None
-                 ) -> tuple[str, str, str]:
-        """(group, HTML before the student's note, HTML after it) for one item outcome."""
+    def _section(self, item: scoring.ItemOutcome, flag: bool | None) -> tuple[str, str, str]:
+        """(group, HTML before the student's own lines, HTML after them) for one item outcome; the
+        student's lines (the record items a verdict cites, the note) go between, at the end of the list."""
         ex = self.ex
         badge, group = _BADGES.get(item.outcome, (item.outcome, "revisit"))
         static = self.static.get(item.item)
@@ -1517,8 +1518,6 @@ class _Pages:
             a = self.items.get(item.item)
             parts.append(f"<dt>Check-worthy</dt><dd>you: {'yes' if flag else 'no'} · the key: "
                          f"{'yes' if a is not None and a.checkworthy else 'no'}</dd>")
-        if cited is not None:
-            parts.append(f"<dt>You cited</dt><dd>{_e(', '.join(cited)) if cited else '<em>nothing</em>'}</dd>")
         if static is not None:
             parts.append(f"<dt>The key</dt><dd>{static[1]}</dd>")
         before = "".join(parts)
@@ -1530,14 +1529,19 @@ class _Pages:
         parts.append("</section>\n")
         return group, before, "".join(parts)
 
-    def _cached_section(self, item: scoring.ItemOutcome, shape: Any) -> tuple:
-        """(item, group, HTML before the student's note, HTML after it, HTML without a note), as bytes."""
-        kind = self.ex.kind
-        flag = shape if kind == "sentence" else None
-        cited = shape if kind == "verdict" else None
-        group, before, after = self._section(item, flag, cited)
+    def _cached_section(self, item: scoring.ItemOutcome, flag: bool | None) -> tuple:
+        """(item, group, HTML before the student's lines, HTML after them, HTML without them), as bytes."""
+        group, before, after = self._section(item, flag)
         before, after = before.encode("utf-8"), after.encode("utf-8")
         return item, _GROUPS.index(group), before, after, before + after
+
+    def _cited_html(self, cited: tuple[str, ...]) -> bytes:
+        """The record items a verdict cites, as a definition-list entry (the same lists recur)."""
+        html_ = self.cited.get(cited)
+        if html_ is None:
+            shown = _e(", ".join(cited)) if cited else "<em>nothing</em>"
+            html_ = self.cited[cited] = f"<dt>You cited</dt><dd>{shown}</dd>".encode("utf-8", "replace")
+        return html_
 
     def _student_parts(self, tag_list: Sequence[dict], items: Sequence[scoring.ItemOutcome]
                        ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -1582,23 +1586,30 @@ class _Pages:
         groups: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])  # _GROUPS: good, revisit, extra
         counts = [0, 0, 0]
         sections, shape_of, note_of = self.sections, shapes.get, notes.get
+        verdict = kind == "verdict"
         for item in r.items:
-            # Besides the outcome, the check-worthy flag (sentences) or the cited items (verdicts)
-            # shape a section; outcomes are shared between students (kit.scoring), so ids repeat.
+            # Besides the outcome, a sentence's check-worthy flag shapes its section; outcomes are
+            # shared between students (kit.scoring), so ids repeat.
             item_id = item.item
-            shape = (shape_of(item_id, False) if item.answer else None) if sentence else shape_of(item_id)
-            k = (id(item), shape)
+            flag = (shape_of(item_id, False) if item.answer else None) if sentence else None
+            k = (id(item), flag)
             cached = sections.get(k)
             if cached is None:  # the cached tuple holds the item: its id stays unique while cached
-                cached = sections[k] = self._cached_section(item, shape)
+                cached = sections[k] = self._cached_section(item, flag)
             group = cached[1]
             counts[group] += 1
+            cited = shape_of(item_id) if verdict else None
             note = note_of(item_id)
-            if note:
-                if "&" in note or "<" in note or ">" in note:  # student text: element content
-                    note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                groups[group].extend((cached[2], b"<dt>Your note</dt><dd>", note.encode("utf-8", "replace"),
-                                      b"</dd>", cached[3]))
+            if note or cited is not None:
+                lines = [cached[2]]
+                if cited is not None:
+                    lines.append(self._cited_html(cited))
+                if note:
+                    if "&" in note or "<" in note or ">" in note:  # student text: element content
+                        note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    lines += (b"<dt>Your note</dt><dd>", note.encode("utf-8", "replace"), b"</dd>")
+                lines.append(cached[3])
+                groups[group].extend(lines)
             else:
                 groups[group].append(cached[4])
         good, revisit, extra = groups
