@@ -205,7 +205,6 @@ def _csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     """CSV (RFC 4180, CRLF) with text cells neutralised and numbers written plainly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    safe = neutralise
     numbers: dict[Any, str] = {}  # scores repeat across a class; equal numbers print alike (1 == 1.0 == True)
 
     def number(value: Any) -> str:
@@ -218,8 +217,13 @@ def _csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
         return text
 
     for row in rows:
-        writer.writerow([safe(c) if isinstance(c, str) else number(c) for c in row])
+        writer.writerow(_cells(row, number))
     return buffer.getvalue().encode("utf-8", "replace")
+
+
+def _cells(row: Sequence[Any], number: Callable[[Any], str] = _number) -> list[str]:
+    """A CSV row's cells as written: text neutralised, numbers written plainly."""
+    return [neutralise(c) if isinstance(c, str) else number(c) for c in row]
 
 
 # --- collecting submissions -----------------------------------------------------------------------
@@ -1120,7 +1124,7 @@ class _CsvLines:
     def __call__(self, cells: Sequence[Any]) -> str:
         self.buffer.seek(0)
         self.buffer.truncate()
-        self.writer.writerow([neutralise(c) if isinstance(c, str) else _number(c) for c in cells])
+        self.writer.writerow(_cells(cells))
         return self.buffer.getvalue()
 
 
@@ -1130,11 +1134,9 @@ def _items_csv(ex: answers.Exercise, graded: list[Graded]) -> bytes:
     short = _ShortFeedback(ex)
     csv_line = _CsvLines()
     per_item_points = not (ex.kind == "span" and ex.task == "find")
-    tails: dict[int, bytes] = {}  # by id(outcome); `alive` holds the outcomes so that no id is reused
-    alive: list[scoring.ItemOutcome] = []
+    tails: dict[int, bytes] = {}  # by id(outcome): `graded` holds every outcome, so no id is reused meanwhile
 
     def tail(i: scoring.ItemOutcome) -> bytes:
-        alive.append(i)
         text = tails[id(i)] = csv_line([i.item, i.outcome, i.score if per_item_points else None,
                                          i.max if per_item_points else None, i.answer,
                                          " | ".join(i.expected), short(i)]).encode("utf-8", "replace")
