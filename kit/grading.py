@@ -1532,10 +1532,18 @@ class _Pages:
         return group, before, "".join(parts)
 
     def _cached_section(self, item: scoring.ItemOutcome, flag: bool | None) -> tuple:
-        """(item, group, HTML before the student's lines, HTML after them, HTML without them), as bytes."""
+        """(item, group, HTML before the student's lines, HTML after them, HTML without them, the
+        passage whose notes the section shows), as bytes; the passage is (start, end) for spans: the
+        student's span in find mode, the key's in name mode; None for other kinds and missed spans."""
         group, before, after = self._section(item, flag)
         before, after = before.encode("utf-8"), after.encode("utf-8")
-        return item, _GROUPS.index(group), before, after, before + after
+        where = None
+        if self.find:
+            where = self.span_of(item.answer) if item.answer else None
+        elif self.ex.kind == "span":
+            a = self.items.get(item.item)
+            where = (a.start, a.end) if a is not None else None
+        return item, _GROUPS.index(group), before, after, before + after, where
 
     def _cited_html(self, cited: tuple[str, ...]) -> bytes:
         """The record items a verdict cites, as a definition-list entry (the same lists recur)."""
@@ -1545,10 +1553,10 @@ class _Pages:
             html_ = self.cited[cited] = f"<dt>You cited</dt><dd>{shown}</dd>".encode("utf-8", "replace")
         return html_
 
-    def _student_parts(self, tag_list: Sequence[dict], items: Sequence[scoring.ItemOutcome]
-                       ) -> tuple[dict[str, str], dict[str, Any]]:
+    def _student_parts(self, tag_list: Sequence[dict]) -> tuple[dict[str, str], dict[str, Any]]:
         """The student's notes by item id, and what else shapes an item's section: the check-worthy
-        flag by unit (sentences) or the cited record items by claim (verdicts)."""
+        flag by unit (sentences) or the cited record items by claim (verdicts). Span notes belong to
+        passages, not items: render() finds them."""
         kind = self.ex.kind
         if kind == "sentence":
             return ({t["unit"]: t["note"] for t in tag_list if t.get("note")},
@@ -1558,19 +1566,7 @@ class _Pages:
                     {t["claim"]: tuple(t.get("evidence") or ()) for t in tag_list})
         if kind == "cell":
             return {f"{t['item']}:{t['field']}": t["note"] for t in tag_list if t.get("note")}, {}
-        noted = _NotedSpans(tag_list)
-        notes: dict[str, str] = {}
-        if noted:
-            for item in items:
-                if self.find:
-                    where = self.span_of(item.answer) if item.answer else None  # no answer: a missed span
-                    note = noted.overlapping(*where) if where else ""
-                else:
-                    a = self.items.get(item.item)
-                    note = noted.exactly(a.start, a.end) if a is not None else ""
-                if note:
-                    notes[item.item] = note
-        return notes, {}
+        return {}, {}  # spans: render() finds the notes at each section's passage
 
     def span_of(self, answer: str) -> tuple[int, int] | None:
         """(start, end) of a span answer ``"T1 @ 10-20"`` (parsed once per class)."""
@@ -1583,12 +1579,18 @@ class _Pages:
     def render(self, g: Graded) -> bytes:
         ex, r = self.ex, g.result
         kind = ex.kind
-        notes, shapes = self._student_parts(g.tags, r.items)
+        notes, shapes = self._student_parts(g.tags)
         sentence = kind == "sentence"
         groups: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])  # _GROUPS: good, revisit, extra
         counts = [0, 0, 0]
         sections, shape_of, note_of = self.sections, shapes.get, notes.get
         verdict = kind == "verdict"
+        noted = _NotedSpans(g.tags) if kind == "span" else None
+        if noted:
+            notes_at = noted.overlapping if self.find else noted.exactly
+            alone = noted.alone.get
+        else:
+            noted = None
         for item in r.items:
             # Besides the outcome, a sentence's check-worthy flag shapes its section; outcomes are
             # shared between students (kit.scoring), so ids repeat.
@@ -1601,7 +1603,11 @@ class _Pages:
             group = cached[1]
             counts[group] += 1
             cited = shape_of(item_id) if verdict else None
-            note = note_of(item_id)
+            if noted is None:
+                note = note_of(item_id)
+            else:
+                where = cached[5]
+                note = (alone(where) or notes_at(*where)) if where is not None else None
             if note or cited is not None:
                 lines = [cached[2]]
                 if cited is not None:
