@@ -634,6 +634,30 @@ def test_span_scores_agree_with_the_semeval_computation_and_the_outcome_rule(stu
     assert [(i.item, i.outcome, i.answer) for i in result.items] == _naive_span_outcomes(_SPAN_KEY, unique)
 
 
+def test_span_scoring_takes_its_one_pass_unless_same_label_spans_overlap():
+    """The one pass sums shares span by span, which is SemEval's sum only while no two spans of one
+    label overlap (before or after mapping); otherwise the spans must be merged first."""
+    ex = answers.exercise("techniques-practice")
+    tables = scoring._span_tables(_SPAN_KEY)
+    k = next(k for k in _SPAN_KEY.items if len(k.labels) > 1 and k.end - k.start > 20)
+    preferred, other = k.labels[0], k.labels[1]
+    stranger = next(t for t in _TECHNIQUES  # a label that no key span near k accepts: it keeps its name
+                    if not any(t in a.labels for a in _SPAN_KEY.items if a.start < k.end + 5 and k.start < a.end))
+    cases = {
+        "touching": ([(k.start, k.start + 10, preferred), (k.start + 10, k.end, preferred)], True),
+        "other labels overlap": ([(k.start, k.end, preferred), (k.start + 5, k.end + 5, stranger)], True),
+        "one label overlaps": ([(k.start, k.start + 11, preferred), (k.start + 10, k.end, preferred)], False),
+        "overlap after mapping": ([(k.start, k.start + 11, preferred), (k.start + 10, k.end, other)], False),
+    }
+    reference = [(a.start, a.end, a.labels[0]) for a in _SPAN_KEY.items]
+    for name, (student, one_pass) in cases.items():
+        assert (tables.score(sorted(student)) is not None) == one_pass, name
+        m = scoring.score(ex, _SPAN_KEY, [{"kind": "span", "start": s, "end": e, "label": lab}
+                                          for s, e, lab in student]).metrics["label_matched"]
+        mapped = [(s, e, scoring._map_label((s, e, lab), _SPAN_KEY.items)) for s, e, lab in student]
+        assert (m["precision"], m["recall"], m["f1"]) == scoring.semeval_prf(mapped, reference), name
+
+
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
 def test_every_kind_shares_its_outcomes_between_submissions(ex):
     """The grader caches a feedback section and a CSV row per outcome object: equal answers must give
