@@ -1585,12 +1585,10 @@ class _Pages:
         counts = [0, 0, 0]
         sections, shape_of, note_of = self.sections, shapes.get, notes.get
         verdict = kind == "verdict"
-        noted = _NotedSpans(g.tags) if kind == "span" else None
-        if noted:
+        noted = (_NotedSpans(g.tags) if kind == "span" else None) or None  # None: no span notes to find
+        if noted is not None:
             notes_at = noted.overlapping if self.find else noted.exactly
             alone = noted.alone.get
-        else:
-            noted = None
         for item in r.items:
             # Besides the outcome, a sentence's check-worthy flag shapes its section; outcomes are
             # shared between students (kit.scoring), so ids repeat.

@@ -554,7 +554,8 @@ class _SpanTables:
         self.outcomes: dict[tuple[str, str, Span | None], ItemOutcome] = {}
         # per student span: (mapped label, ((key position, rank, shared outcome), ...)), for score()
         self.facts: dict[Span, tuple[str, tuple[tuple[int, tuple[int, float], ItemOutcome], ...]]] = {}
-        self.shares_by_label: dict[tuple[str, int, int], tuple] = {}  # (label, start, end) -> _shares(...)
+        # the same shares keyed (label, start, end), as score() sorts its spans; label-matched, label-blind
+        self.sorted_shares: tuple[dict[tuple[str, int, int], tuple], dict[tuple[str, int, int], tuple]] = ({}, {})
         self.missed = [self.outcome(k.id, "missed", None, k.labels, k.why) for k in self.key.items]
 
     def prf(self, merged: list[Span], blind: bool) -> tuple[float, float, float]:
@@ -601,8 +602,9 @@ class _SpanTables:
     def learn(self, span: Span) -> tuple[str, tuple]:
         """The facts of one student span: its mapped label, and for each key span it meets, the key
         span's position, the rank of the meeting and the outcome it gives."""
-        met = tuple((position, rank, self.outcome(self.key.items[position].id, name, span,
-                                                  self.key.items[position].labels, self.key.items[position].why))
+        items = self.key.items
+        met = tuple((position, rank, self.outcome(items[position].id, name, span, items[position].labels,
+                                                  items[position].why))
                     for position, rank, name in self.meetings(span))
         found = self.facts[span] = (self.mapped_label(span), met)
         return found
@@ -621,7 +623,7 @@ class _SpanTables:
         mapped = []
         own_end: dict[str, int] = {}
         mapped_end: dict[str, int] = {}
-        blind: list[tuple[int, int]] = []
+        blind: list[tuple[str, int, int]] = []
         blind_start = blind_end = -1
         for span in student:
             start, end, label = span
@@ -639,7 +641,7 @@ class _SpanTables:
                     blind_end = end
             else:
                 if blind_end >= 0:
-                    blind.append((blind_start, blind_end))
+                    blind.append(("*", blind_start, blind_end))
                 blind_start, blind_end = start, end
             if not met:
                 extras.append(span)
@@ -648,35 +650,30 @@ class _SpanTables:
                 if held is None or rank < held[0] or (rank == held[0] and span < held[1]):
                     best[position] = (rank, span, shared)  # ties: the earlier span
         if blind_end >= 0:
-            blind.append((blind_start, blind_end))
+            blind.append(("*", blind_start, blind_end))
         mapped.sort()
-        cache, refs = self.shares_by_label, self.refs
-        prec = rec = 0.0
-        for k in mapped:
-            found = cache.get(k)
-            if found is None:
-                found = cache[k] = _shares((k[1], k[2], k[0]), refs)
-            for to_precision, to_recall in found:
-                prec += to_precision
-                rec += to_recall
-        matched = _prf(prec, len(mapped), rec, self.n_refs)
-        cache, refs = self.shares[True], self.refs_blind
-        prec = rec = 0.0
-        for start, end in blind:
-            k = (start, end, "*")
-            found = cache.get(k)
-            if found is None:
-                found = cache[k] = _shares(k, refs)
-            for to_precision, to_recall in found:
-                prec += to_precision
-                rec += to_recall
-        blind_prf = _prf(prec, len(blind), rec, self.n_refs_blind)
+        matched = _cached_pooled(mapped, self.sorted_shares[False], self.refs, self.n_refs)
+        blind_prf = _cached_pooled(blind, self.sorted_shares[True], self.refs_blind, self.n_refs_blind)
         items = self.missed[:]
         for position, held in best.items():
             items[position] = held[2]
         for span in sorted(extras):
             items.append(self.outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
         return matched, blind_prf, items
+
+
+def _cached_pooled(spans: list[tuple[str, int, int]], cache: dict, refs: dict[str, list[tuple[int, int]]],
+                   n_refs: int) -> tuple[float, float, float]:
+    """:func:`_pooled` over spans given as (label, start, end), in that order, with shares cached."""
+    prec = rec = 0.0
+    for k in spans:
+        found = cache.get(k)
+        if found is None:
+            found = cache[k] = _shares((k[1], k[2], k[0]), refs)
+        for to_precision, to_recall in found:
+            prec += to_precision
+            rec += to_recall
+    return _prf(prec, len(spans), rec, n_refs)
 
 
 # How many distinct things a shared table may learn before it starts afresh: far more than a class of
@@ -686,7 +683,7 @@ _TABLE_LIMIT = 200_000
 
 def _span_tables(key: Key) -> _SpanTables:
     tables = _shared("spans", key, 0.0, lambda: _SpanTables(key))
-    if len(tables.meets) + len(tables.outcomes) + len(tables.shares_by_label) > _TABLE_LIMIT:
+    if len(tables.meets) + len(tables.outcomes) + len(tables.sorted_shares[0]) > _TABLE_LIMIT:
         tables.forget()
     return tables
 
