@@ -189,7 +189,7 @@ def parse_document(text: str, *, id: str = "document", outlet: str = "", url: st
     (['p01.s1', 'p01.s2'], 'A quiet day. Nothing happened.')
     """
     if not isinstance(text, str):
-        raise KitError(f"parse_document expects text (str); for a file use load_document(Path(...))")
+        raise KitError("parse_document expects text (str); for a file use load_document(Path(...))")
     if not text.strip():
         raise KitError("the text is empty: nothing to clean")
     return build_document(clean_scrape(text, standfirst=standfirst), id=id, outlet=outlet, url=url)

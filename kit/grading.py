@@ -58,7 +58,6 @@ import re
 import shutil
 import stat
 import statistics
-import sys
 import time
 import zipfile
 from collections import Counter, defaultdict
@@ -1503,7 +1502,6 @@ class _Pages:
     def _section(self, item: scoring.ItemOutcome, flag: bool | None) -> tuple[str, str, str]:
         """(group, HTML before the student's own lines, HTML after them) for one item outcome; the
         student's lines (the record items a verdict cites, the note) go between, at the end of the list."""
-        ex = self.ex
         badge, group = _BADGES.get(item.outcome, (item.outcome, "revisit"))
         static = self.static.get(item.item)
         parts = [f'<section class="item {group}"><h3><span class=badge>{badge}</span>{_e(item.item)}']
@@ -2076,7 +2074,6 @@ def worth_a_look(report: GradeReport, *, rare_share: float = 0.1, min_shared: in
     """
     import pandas as pd
 
-    ex = report.exercise
     n = len(report.graded)
     limit = max(2, int(rare_share * n))
     who: dict[tuple[str, str], list[str]] = defaultdict(list)

@@ -376,9 +376,9 @@ def render_reference_html(exercise_id: str, key: answers.Key | None = None) -> s
     ex = answers.exercise(exercise_id)
     key = key or answers.load_key(ex.id)
     doc = corpus.load_editorial()
-    out = [f"<p>The reference answers of the practice key, preferred answer first. Where a second answer is "
-           f"accepted, the explanation says why. They are a reasoned reading, not the last word: if you "
-           f"disagree, write down why in a note.</p>"]
+    out = ["<p>The reference answers of the practice key, preferred answer first. Where a second answer is "
+           "accepted, the explanation says why. They are a reasoned reading, not the last word: if you "
+           "disagree, write down why in a note.</p>"]
     if ex.kind == "sentence":
         rows = []
         for a in key.items:
