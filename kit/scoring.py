@@ -785,8 +785,10 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
     by_claim = _latest(tags, "verdict", lambda t: t["claim"])
     n = len(key.items)
     per = points / n if n else 0.0
-    # per key claim: (outcome, evidence F1) by (label, cited items), worked out once per class
+    # per key claim: (outcome, evidence F1) by (label, cited items), worked out once per class; cited
+    # sets vary from student to student, so equal outcomes (the same label and score) are shared too
     answered_by = _shared(f"verdicts {evidence_share!r}", key, per, lambda: [{} for _ in key.items])
+    shared = _shared(f"verdict outcomes {evidence_share!r}", key, per, dict)
     items, f1s = [], []
     earned_total = 0.0
     for answer, seen in zip(key.items, answered_by):
@@ -801,7 +803,7 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
         if entry is None:
             if len(seen) > _TABLE_LIMIT // 100:  # cited sets vary more than labels; keep the table small
                 seen.clear()
-            entry = seen[k] = _verdict_outcome(answer, k[0], k[1], per, evidence_share)
+            entry = seen[k] = _verdict_outcome(shared, answer, k[0], k[1], per, evidence_share)
         items.append(entry[0])
         f1s.append(entry[1])
         earned_total += entry[0].score
@@ -812,15 +814,16 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
                   _plain(metrics))
 
 
-def _verdict_outcome(answer, label: str | None, cited: tuple[str, ...], per: float, evidence_share: float
-                     ) -> tuple[ItemOutcome, float]:
+def _verdict_outcome(shared: dict, answer, label: str | None, cited: tuple[str, ...], per: float,
+                     evidence_share: float) -> tuple[ItemOutcome, float]:
     feedback = answer.evidence + (f"\n\nCaveat: {answer.caveat}" if answer.caveat else "")
     if label is None:
-        return ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, feedback), 0.0
+        return _interned(shared, answer.id, "missing", 0.0, per, "", answer.labels, feedback), 0.0
     ev_f1 = set_f1(cited, answer.record)
     ok = label in answer.labels
     earned = _clamp(per * ((1 - evidence_share) * ok + evidence_share * ev_f1), per)
-    return ItemOutcome(answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels, feedback), ev_f1
+    return _interned(shared, answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
+                     feedback), ev_f1
 
 
 # --- cells ----------------------------------------------------------------------------------------

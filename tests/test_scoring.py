@@ -658,6 +658,23 @@ def test_span_scoring_takes_its_one_pass_unless_same_label_spans_overlap():
         assert (m["precision"], m["recall"], m["f1"]) == scoring.semeval_prf(mapped, reference), name
 
 
+def test_verdicts_citing_alike_share_one_outcome_whatever_the_order_of_the_citations():
+    """Cited sets vary from student to student; equal outcomes must still be one object (the grader
+    renders a feedback section and a CSV row once per outcome object)."""
+    ex = answers.exercise("verdicts-practice")
+    key = answers.load_key(ex.id)
+    claim = next(a for a in key.items if len(a.record) >= 2)
+    first, second = claim.record[:2]
+
+    def outcome(evidence):
+        tag = {"kind": "verdict", "claim": claim.id, "label": claim.labels[0], "evidence": evidence}
+        return scoring.score(ex, key, [tag]).items[key.items.index(claim)]
+
+    assert outcome([first, second]) is outcome([second, first])
+    assert outcome([first]) is not outcome([first, second])  # another score, another outcome
+    assert outcome([first]).score < outcome([first, second]).score
+
+
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
 def test_every_kind_shares_its_outcomes_between_submissions(ex):
     """The grader caches a feedback section and a CSV row per outcome object: equal answers must give
