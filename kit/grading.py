@@ -553,8 +553,11 @@ def quick_valid(data: Any, exercise_id: str) -> bool:
                     or type(note) is not str or len(note) > max_note or type(evidence) is not list
                     or claim in seen):
                 return False
-            if (not all(type(e) is str and e in record for e in evidence)
-                    or len(set(evidence)) != len(evidence)):
+            try:
+                cited = set(evidence)
+            except TypeError:  # a list or an object among the ids
+                return False
+            if len(cited) != len(evidence) or not cited <= record:  # only a str equals a record id
                 return False
             add(claim)
         return True

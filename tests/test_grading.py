@@ -890,6 +890,17 @@ def test_the_quick_path_never_accepts_what_the_validator_rejects(exercise, data)
         assert full == [], full
 
 
+def test_the_quick_path_takes_cited_record_items_as_the_validator_does():
+    value = grading.demo_class(1, 0, "verdicts-practice")[0]
+    first, second = sorted(r.id for r in kit.corpus.load_record())[:2]
+    for evidence in ([], [first], [first, second], [first, first], [first, first.upper()], [first, 1],
+                     [1], [True], [None], [[first]], [{first: 1}], [first + " "], first):
+        value["tags"][0]["evidence"] = evidence
+        valid = tags.validate_export(value, exercise="verdicts-practice") == []
+        assert grading.quick_valid(value, "verdicts-practice") == valid, evidence
+        assert valid == (evidence in ([], [first], [first, second])), evidence
+
+
 @pytest.mark.parametrize("exercise", [e.id for e in answers.exercises() if e.mode == "practice"])
 def test_the_quick_path_accepts_valid_exports(exercise):
     for data in grading.demo_class(10, 1, exercise):
