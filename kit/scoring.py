@@ -829,28 +829,53 @@ def _verdict_outcome(shared: dict, answer, label: str | None, cited: tuple[str, 
 # --- cells ----------------------------------------------------------------------------------------
 
 
+def _by_cell(tags: Iterable[dict]) -> dict:
+    """Cell tags by (article, field) (the later of two wins); lenient: malformed tags are left out."""
+    try:  # the common case, well-formed tags, in one pass
+        return {(t["item"], t["field"]): t for t in tags if t.get("kind") == "cell"}
+    except (AttributeError, KeyError, TypeError):
+        return _latest(tags, "cell", lambda t: (t["item"], t["field"]))
+
+
+def _cell_rows(key: Key, per: float) -> tuple[list[tuple[Any, tuple[str, str], dict]], dict[str, int]]:
+    """Per key cell: the answer, its (article, field) and its outcomes by value (filled as values turn
+    up); and the number of cells per field."""
+    def build():
+        return [(a, (a.item, a.field), {}) for a in key.items], dict(Counter(a.field for a in key.items))
+    return _shared("cells", key, per, build)
+
+
+def _cell_outcome(answer, label: str | None, per: float) -> ItemOutcome:
+    if label is None:
+        return ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, answer.why)
+    ok = label in answer.labels
+    return ItemOutcome(answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label, answer.labels,
+                       answer.why)
+
+
 def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
     """Comparison grid: credit for an accepted value; accuracy overall and per field."""
-    by_cell = _latest(tags, "cell", lambda t: f"{t['item']}:{t['field']}")
+    by_cell = _by_cell(tags)
     n = len(key.items)
     per = points / n if n else 0.0
-    shared = _shared("cells", key, per, dict)
+    rows, totals = _cell_rows(key, per)
     items = []
-    fields: dict[str, list[int]] = {}
-    for answer in key.items:
-        tag = by_cell.get(answer.id)
-        label = _label(tag)
-        tally = fields.setdefault(answer.field, [0, 0])
-        tally[1] += 1
-        if label is None:
-            items.append(_interned(shared, answer.id, "missing", 0.0, per, "", answer.labels, answer.why))
-            continue
-        ok = label in answer.labels
-        tally[0] += ok
-        items.append(_interned(shared, answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label,
-                               answer.labels, answer.why))
-    correct = sum(i.outcome == "correct" for i in items)
+    right = dict.fromkeys(totals, 0)
+    correct = answered = 0
+    for answer, cell, outcomes in rows:
+        label = _label(by_cell.get(cell))
+        outcome = outcomes.get(label)
+        if outcome is None:
+            if len(outcomes) > _TABLE_LIMIT // 1000:  # values come from a short list; junk is not kept
+                outcomes.clear()
+            outcome = outcomes[label] = _cell_outcome(answer, label, per)
+        items.append(outcome)
+        if label is not None:
+            answered += 1
+            if outcome.outcome == "correct":
+                correct += 1
+                right[answer.field] += 1
     metrics = {"accuracy": _accuracy(correct, n),
-               "per_field": {f: right / total for f, (right, total) in fields.items()},
-               "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
+               "per_field": {f: right[f] / total for f, total in totals.items()},
+               "answered": answered, "n_items": n}
     return Result(exercise_id, "cell", _total(per * correct, points), float(points), tuple(items), _plain(metrics))
