@@ -37,6 +37,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .errors import KitError
@@ -154,6 +155,17 @@ def _latest(tags: Iterable[dict], kind: str, ident) -> dict:
     return out
 
 
+def _tags_by(tags: Iterable[dict], kind: str, *fields: str) -> dict:
+    """:func:`_latest` keyed by the values of ``fields`` (one value, or a tuple of them)."""
+    if not isinstance(tags, (list, tuple)):
+        tags = list(tags)  # read twice when a tag is malformed
+    ident = itemgetter(*fields)
+    try:  # the common case, well-formed tags, in one pass
+        return {ident(t): t for t in tags if t.get("kind") == kind}
+    except (AttributeError, KeyError, TypeError):
+        return _latest(tags, kind, ident)
+
+
 def _label(tag: dict | None) -> str | None:
     """The tag's label, or None when there is no tag or no usable label."""
     label = tag.get("label") if tag else None
@@ -169,7 +181,7 @@ def _accuracy(correct: int, n: int) -> float | None:
 
 def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
     """Claim types: credit when the label is accepted; accuracy, per-label P/R/F1, kappa, check-worthy F1."""
-    by_unit = _by_unit(tags)
+    by_unit = _tags_by(tags, "sentence", "unit")
     n = len(key.items)
     per = points / n if n else 0.0
     rows, n_gold = _sentence_rows(key, per)
@@ -210,14 +222,6 @@ def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_i
         "n_items": n,
     }
     return Result(exercise_id, "sentence", _total(per * correct, points), float(points), tuple(items), metrics)
-
-
-def _by_unit(tags: Iterable[dict]) -> dict:
-    """Sentence tags by unit (the later of two wins); lenient: malformed tags are left out."""
-    try:  # the common case, well-formed tags, in one pass
-        return {t["unit"]: t for t in tags if t.get("kind") == "sentence"}
-    except (AttributeError, KeyError, TypeError):
-        return _latest(tags, "sentence", lambda t: t["unit"])
 
 
 # Item outcomes are immutable, so every submission scored against the same key shares them: a class
@@ -782,7 +786,7 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
     """Verdicts: (1 - share) for an accepted verdict plus share x F1 of the cited record items."""
     if not 0 <= evidence_share <= 1:
         raise ValueError(f"evidence_share must lie in [0, 1], got {evidence_share!r}")
-    by_claim = _latest(tags, "verdict", lambda t: t["claim"])
+    by_claim = _tags_by(tags, "verdict", "claim")
     n = len(key.items)
     per = points / n if n else 0.0
     # per key claim: (outcome, evidence F1) by (label, cited items), worked out once per class; cited
@@ -797,13 +801,18 @@ def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_sh
         if label is None:
             k: tuple = (None, ())
         else:
-            evidence = tag.get("evidence") or []
-            k = (label, tuple(e for e in evidence if isinstance(e, str)) if isinstance(evidence, list) else ())
-        entry = seen.get(k)
+            evidence = tag.get("evidence")
+            k = (label, tuple(evidence) if type(evidence) is list else ())
+        try:
+            entry = seen.get(k)
+        except TypeError:  # a list or an object among the cited items: only the ids count
+            k = (label, tuple(e for e in k[1] if isinstance(e, str)))
+            entry = seen.get(k)
         if entry is None:
             if len(seen) > _TABLE_LIMIT // 100:  # cited sets vary more than labels; keep the table small
                 seen.clear()
-            entry = seen[k] = _verdict_outcome(shared, answer, k[0], k[1], per, evidence_share)
+            cited = tuple(e for e in k[1] if isinstance(e, str))
+            entry = seen[k] = _verdict_outcome(shared, answer, k[0], cited, per, evidence_share)
         items.append(entry[0])
         f1s.append(entry[1])
         earned_total += entry[0].score
@@ -829,14 +838,6 @@ def _verdict_outcome(shared: dict, answer, label: str | None, cited: tuple[str, 
 # --- cells ----------------------------------------------------------------------------------------
 
 
-def _by_cell(tags: Iterable[dict]) -> dict:
-    """Cell tags by (article, field) (the later of two wins); lenient: malformed tags are left out."""
-    try:  # the common case, well-formed tags, in one pass
-        return {(t["item"], t["field"]): t for t in tags if t.get("kind") == "cell"}
-    except (AttributeError, KeyError, TypeError):
-        return _latest(tags, "cell", lambda t: (t["item"], t["field"]))
-
-
 def _cell_rows(key: Key, per: float) -> tuple[list[tuple[Any, tuple[str, str], dict]], dict[str, int]]:
     """Per key cell: the answer, its (article, field) and its outcomes by value (filled as values turn
     up); and the number of cells per field."""
@@ -855,7 +856,7 @@ def _cell_outcome(answer, label: str | None, per: float) -> ItemOutcome:
 
 def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
     """Comparison grid: credit for an accepted value; accuracy overall and per field."""
-    by_cell = _by_cell(tags)
+    by_cell = _tags_by(tags, "cell", "item", "field")
     n = len(key.items)
     per = points / n if n else 0.0
     rows, totals = _cell_rows(key, per)

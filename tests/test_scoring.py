@@ -453,6 +453,17 @@ def test_verdict_without_evidence_gets_the_label_share_only():
     assert result.items[2].score == 1.5 and result.score == 1.5  # 2 x 0.75, evidence F1 = 0
 
 
+@pytest.mark.parametrize("evidence", [["R4", 1], ["R4", None, True], ["R4", ["R4"]], ["R4", {"R4": 1}], [["R1"], "R4"]])
+def test_cited_items_that_are_not_ids_count_for_nothing(evidence):
+    """Lenient scoring (the self-check sees unvalidated tags): only the ids among the cited items count."""
+    def score(cited):
+        return scoring.score_verdicts(verdict_key(), [{"kind": "verdict", "claim": "C2", "label": "c",
+                                                       "evidence": cited}], points=6, evidence_share=0.25)
+    clean = score(["R4"])
+    assert clean.items[1].score == 2.0
+    assert score(evidence).to_dict() == clean.to_dict()
+
+
 def test_cells_hand_computed():
     key = Key(kind="cell", document="doc", sha256="x", items=(
         CellAnswer("art1", "cause", ("fuel", "economy"), "w1"), CellAnswer("art1", "sources", ("officials",), "w2"),
