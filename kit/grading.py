@@ -1607,16 +1607,14 @@ class _Pages:
             else:
                 where = cached[5]
                 note = (alone(where) or notes_at(*where)) if where is not None else None
-            if note or cited is not None:
-                lines = [cached[2]]
-                if cited is not None:
-                    lines.append(self._cited_html(cited))
-                if note:
-                    if "&" in note or "<" in note or ">" in note:  # student text: element content
-                        note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                    lines += (b"<dt>Your note</dt><dd>", note.encode("utf-8", "replace"), b"</dd>")
-                lines.append(cached[3])
-                groups[group].extend(lines)
+            if note:
+                if "&" in note or "<" in note or ">" in note:  # student text: element content
+                    note = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                groups[group].extend((cached[2], b"" if cited is None else self._cited_html(cited),
+                                      b"<dt>Your note</dt><dd>", note.encode("utf-8", "replace"), b"</dd>",
+                                      cached[3]))
+            elif cited is not None:
+                groups[group].extend((cached[2], self._cited_html(cited), cached[3]))
             else:
                 groups[group].append(cached[4])
         good, revisit, extra = groups
