@@ -22,7 +22,7 @@ minute to the next), and a run with the output folder on a RAM disk (``--ram``, 
 write back what earlier runs left (``settle``), and outputs are deleted only at the end: deleting
 thousands of files slows the file creations that follow.
 
-Run:  python benchmarks/grading.py                 (5,000 and 10,000 files; about 6 minutes)
+Run:  python benchmarks/grading.py                 (5,000 and 10,000 files; 2 to 6 minutes, depending on the disk)
       python benchmarks/grading.py --n 1000 --repeats 1 --exercises claims-practice   (quick)
 """
 
