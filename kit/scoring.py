@@ -867,7 +867,7 @@ def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: s
         label = _label(by_cell.get(cell))
         outcome = outcomes.get(label)
         if outcome is None:
-            if len(outcomes) > _TABLE_LIMIT // 1000:  # values come from a short list; junk is not kept
+            if len(outcomes) > _TABLE_LIMIT // 1000:  # values come from a short list; a flood of junk starts afresh
                 outcomes.clear()
             outcome = outcomes[label] = _cell_outcome(answer, label, per)
         items.append(outcome)
