@@ -33,7 +33,7 @@ numerator for recall; recall here always divides by the reference span's length.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -409,6 +409,9 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
     return _pooled(merge_spans(student), lambda span: _shares(span, by_label), len(refs))
 
 
+_END = itemgetter(1)
+
+
 def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
     out: dict[str, list[tuple[int, int]]] = {}
     for start, end, label in merged:
@@ -418,13 +421,19 @@ def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
 
 def _shares(span: Span, refs: dict[str, list[tuple[int, int]]]) -> tuple[tuple[float, float], ...]:
     """For each same-label reference span that ``span`` overlaps, in order: the overlap divided by
-    the length of ``span`` (its share of precision) and by the reference span's (of recall)."""
+    the length of ``span`` (its share of precision) and by the reference span's (of recall).
+
+    ``refs`` are merged (see :func:`_by_label`), so per label their starts and their ends both
+    rise: the ones that overlap ``span`` sit together, from the first that ends after its start."""
     start, end, label = span
+    same = refs.get(label, ())
     out = []
-    for t_start, t_end in refs.get(label, ()):
+    for n in range(bisect_right(same, start, key=_END), len(same)):
+        t_start, t_end = same[n]
+        if t_start >= end:
+            break
         inter = min(end, t_end) - max(start, t_start)
-        if inter > 0:
-            out.append((inter / (end - start), inter / (t_end - t_start)))
+        out.append((inter / (end - start), inter / (t_end - t_start)))
     return tuple(out)
 
 
