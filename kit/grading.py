@@ -520,7 +520,6 @@ def quick_valid(data: Any, exercise_id: str) -> bool:
         return True
     if kind == "span":
         size = len(text)
-        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for tag in tag_list:
             if type(tag) is not dict or not tag.keys() <= allowed or tag.get("kind") != kind:
                 return False
@@ -530,18 +529,16 @@ def quick_valid(data: Any, exercise_id: str) -> bool:
                     or len(note) > max_note):
                 return False
             quote = tag.get("quote")  # required by the format (the schema), though edits may omit it
-            if type(quote) is not str or quote != text[start:end]:
+            if type(quote) is not str or len(quote) != end - start or not text.startswith(quote, start):
                 return False
-            k = (start, end, label)
-            if k in seen:
+            add((label, start, end))
+        if len(seen) != len(tag_list):  # a tag given twice
+            return False
+        last_label, last_end = None, 0
+        for label, start, end in sorted(seen):  # no two spans of one label may overlap
+            if label == last_label and start < last_end:
                 return False
-            add(k)
-            by_label[label].append((start, end))
-        for spans in by_label.values():
-            spans.sort()
-            for (_, end), (start, _) in zip(spans, spans[1:]):
-                if start < end:
-                    return False
+            last_label, last_end = label, end
         return True
     if kind == "verdict":
         for tag in tag_list:

@@ -890,6 +890,18 @@ def test_the_quick_path_never_accepts_what_the_validator_rejects(exercise, data)
         assert full == [], full
 
 
+def test_the_quick_path_takes_quotes_as_the_validator_does():
+    value = grading.demo_class(1, 0, SPAN_EX)[0]
+    tag = value["tags"][0]
+    text = kit.load_editorial().text
+    exact = text[tag["start"]:tag["end"]]
+    for quote in (exact, exact[:-1], exact + text[tag["end"]], exact[1:], " " + exact[1:], exact.upper(), "", 7):
+        tag["quote"] = quote
+        valid = tags.validate_export(value, exercise=SPAN_EX) == []
+        assert grading.quick_valid(value, SPAN_EX) == valid, quote
+        assert valid == (quote == exact), quote
+
+
 def test_the_quick_path_takes_cited_record_items_as_the_validator_does():
     value = grading.demo_class(1, 0, "verdicts-practice")[0]
     first, second = sorted(r.id for r in kit.corpus.load_record())[:2]
