@@ -510,14 +510,14 @@ def quick_valid(data: Any, exercise_id: str) -> bool:
                     return False
                 unit = tag.get("unit")
                 note = tag.get("note", "")
-                if (unit not in units or unit in seen or tag.get("label") not in labels
+                if (unit not in units or tag.get("label") not in labels
                         or type(tag.get("checkworthy", False)) is not bool or type(note) is not str
                         or len(note) > max_note):
                     return False
                 add(unit)
         except TypeError:
             return False
-        return True
+        return len(seen) == len(tag_list)  # else a sentence tagged twice
     if kind == "span":
         size = len(text)
         for tag in tag_list:
@@ -547,8 +547,7 @@ def quick_valid(data: Any, exercise_id: str) -> bool:
             claim, label, note = tag.get("claim"), tag.get("label"), tag.get("note", "")
             evidence = tag.get("evidence", [])
             if (type(claim) is not str or claim not in claims or type(label) is not str or label not in labels
-                    or type(note) is not str or len(note) > max_note or type(evidence) is not list
-                    or claim in seen):
+                    or type(note) is not str or len(note) > max_note or type(evidence) is not list):
                 return False
             try:
                 cited = set(evidence)
@@ -557,17 +556,17 @@ def quick_valid(data: Any, exercise_id: str) -> bool:
             if len(cited) != len(evidence) or not cited <= record:  # only a str equals a record id
                 return False
             add(claim)
-        return True
+        return len(seen) == len(tag_list)  # else a claim judged twice
     for tag in tag_list:  # cells
         if type(tag) is not dict or not tag.keys() <= allowed or tag.get("kind") != kind:
             return False
         item, grid, label, note = tag.get("item"), tag.get("field"), tag.get("label"), tag.get("note", "")
         if (type(item) is not str or item not in items or type(grid) is not str or grid not in fields
                 or type(label) is not str or label not in fields[grid] or type(note) is not str
-                or len(note) > max_note or (item, grid) in seen):
+                or len(note) > max_note):
             return False
         add((item, grid))
-    return True
+    return len(seen) == len(tag_list)  # else a cell filled twice
 
 
 def check_bytes(raw: bytes, *, exercise: str | None = None) -> tuple[Any, list[Problem]]:
