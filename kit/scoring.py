@@ -405,8 +405,8 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
     ``(0.0, 0.0, 0.0)``.
     """
     refs = merge_spans(reference)
-    by_label = _by_label(refs)
-    return _pooled(merge_spans(student), lambda span: _shares(span, by_label), len(refs))
+    subs = [(label, s, e) for s, e, label in merge_spans(student)]
+    return _pooled(subs, {}, _by_label(refs), len(refs))
 
 
 _END = itemgetter(1)
@@ -435,18 +435,6 @@ def _shares(span: Span, refs: dict[str, list[tuple[int, int]]]) -> tuple[tuple[f
         inter = min(end, t_end) - max(start, t_start)
         out.append((inter / (end - start), inter / (t_end - t_start)))
     return tuple(out)
-
-
-def _pooled(subs: list[Span], shares: Callable[[Span], tuple[tuple[float, float], ...]], n_refs: int
-            ) -> tuple[float, float, float]:
-    """P, R, F1 from the merged student spans (sorted by label, then start) and their shares, summed
-    in the order the official scorer's loops add them."""
-    prec_num = rec_num = 0.0
-    for span in subs:
-        for to_precision, to_recall in shares(span):
-            prec_num += to_precision
-            rec_num += to_recall
-    return _prf(prec_num, len(subs), rec_num, n_refs)
 
 
 def semeval_prf_blind(student: Iterable[Span], reference: Iterable[Span]) -> tuple[float, float, float]:
@@ -561,47 +549,17 @@ class _SpanTables:
 
     def forget(self) -> None:
         """Drop what was learnt about student spans (a long-lived kernel can see very many)."""
-        self.shares: tuple[dict[Span, tuple], dict[Span, tuple]] = ({}, {})  # label-matched, label-blind
-        self.mapped: dict[Span, str] = {}
-        self.meets: dict[Span, list[tuple[int, tuple[int, float], str]]] = {}
         self.outcomes: dict[tuple[str, str, Span | None], ItemOutcome] = {}
-        # per student span: (mapped label, ((key position, rank, shared outcome), ...)), for score()
+        # per student span: (mapped label, ((key position, rank, shared outcome), ...)), see learn()
         self.facts: dict[Span, tuple[str, tuple[tuple[int, tuple[int, float], ItemOutcome], ...]]] = {}
-        # the same shares keyed (label, start, end), as score() sorts its spans; label-matched, label-blind
-        self.sorted_shares: tuple[dict[tuple[str, int, int], tuple], dict[tuple[str, int, int], tuple]] = ({}, {})
+        # SemEval shares per span, keyed (label, start, end) as spans are summed; label-matched, label-blind
+        self.shares: tuple[dict[tuple[str, int, int], tuple], dict[tuple[str, int, int], tuple]] = ({}, {})
         self.missed = [self.outcome(k.id, "missed", None, k.labels, k.why) for k in self.key.items]
 
     def prf(self, merged: list[Span], blind: bool) -> tuple[float, float, float]:
-        """:func:`semeval_prf` against the key, with each student span's shares worked out once."""
-        cache = self.shares[blind]
-        refs = self.refs_blind if blind else self.refs
-
-        def shares(span: Span) -> tuple[tuple[float, float], ...]:
-            found = cache.get(span)
-            if found is None:
-                found = cache[span] = _shares(span, refs)
-            return found
-
-        return _pooled(merged, shares, self.n_refs_blind if blind else self.n_refs)
-
-    def mapped_label(self, span: Span) -> str:
-        label = self.mapped.get(span)
-        if label is None:
-            label = self.mapped[span] = _map_label(span, self.key.items, self.index)
-        return label
-
-    def meetings(self, span: Span) -> list[tuple[int, tuple[int, float], str]]:
-        """(key position, rank, outcome) for every key span that ``span`` overlaps; the lower the rank
-        (the outcome's, then closeness), the better ``span`` answers that key span."""
-        found = self.meets.get(span)
-        if found is None:
-            found = []
-            for k in self.index.overlapping(span[0], span[1]):
-                met = _classify(span, k)
-                if met is not None:
-                    found.append((self.position[id(k)], (_SPAN_RANK[met[0]], -met[1]), met[0]))
-            self.meets[span] = found
-        return found
+        """:func:`semeval_prf` against the key, for merged student spans (sorted by label, then start)."""
+        return _pooled([(label, s, e) for s, e, label in merged], self.shares[blind],
+                       self.refs_blind if blind else self.refs, self.n_refs_blind if blind else self.n_refs)
 
     def outcome(self, item_id: str, outcome: str, span: Span | None, labels: tuple[str, ...], feedback: str
                 ) -> ItemOutcome:
@@ -613,14 +571,27 @@ class _SpanTables:
         return shared
 
     def learn(self, span: Span) -> tuple[str, tuple]:
-        """The facts of one student span: its mapped label, and for each key span it meets, the key
-        span's position, the rank of the meeting and the outcome it gives."""
-        items = self.key.items
-        met = tuple((position, rank, self.outcome(items[position].id, name, span, items[position].labels,
-                                                  items[position].why))
-                    for position, rank, name in self.meetings(span))
-        found = self.facts[span] = (self.mapped_label(span), met)
+        """The facts of one student span: its mapped label, and for every key span it overlaps, the
+        key span's position, the rank of the meeting (the outcome's, then closeness: the lower, the
+        better ``span`` answers that key span) and the outcome it gives."""
+        met = []
+        for k in self.index.overlapping(span[0], span[1]):
+            found = _classify(span, k)
+            if found is not None:
+                name, closeness = found
+                met.append((self.position[id(k)], (_SPAN_RANK[name], -closeness),
+                            self.outcome(k.id, name, span, k.labels, k.why)))
+        found = self.facts[span] = (_map_label(span, self.key.items, self.index), tuple(met))
         return found
+
+    def items(self, best: dict[int, tuple], extras: list[Span]) -> list[ItemOutcome]:
+        """One outcome per key span (``best``, from :func:`_keep_best`), then one per extra span."""
+        items = self.missed[:]
+        for position, held in best.items():
+            items[position] = held[2]
+        for span in sorted(extras):
+            items.append(self.outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
+        return items
 
     def score(self, student: list[Span]) -> tuple[tuple[float, float, float], tuple[float, float, float],
                                                    list[ItemOutcome]] | None:
@@ -631,7 +602,7 @@ class _SpanTables:
         The same sums as :func:`semeval_prf`, in the same order: the label-matched spans by label,
         then start; the label-blind ones by start."""
         facts, learn = self.facts, self.learn
-        best: dict[int, tuple] = {}  # key position -> (rank, student span, outcome)
+        best: dict[int, tuple] = {}
         extras = []
         mapped = []
         own_end: dict[str, int] = {}
@@ -640,10 +611,7 @@ class _SpanTables:
         blind_start = blind_end = -1
         for span in student:
             start, end, label = span
-            found = facts.get(span)
-            if found is None:
-                found = learn(span)
-            to, met = found
+            to, met = facts.get(span) or learn(span)
             if own_end.get(label, -1) > start or mapped_end.get(to, -1) > start:
                 return None
             own_end[label] = end
@@ -656,28 +624,31 @@ class _SpanTables:
                 if blind_end >= 0:
                     blind.append(("*", blind_start, blind_end))
                 blind_start, blind_end = start, end
-            if not met:
+            if met:
+                _keep_best(best, span, met)
+            else:
                 extras.append(span)
-            for position, rank, shared in met:
-                held = best.get(position)
-                if held is None or rank < held[0] or (rank == held[0] and span < held[1]):
-                    best[position] = (rank, span, shared)  # ties: the earlier span
         if blind_end >= 0:
             blind.append(("*", blind_start, blind_end))
         mapped.sort()
-        matched = _cached_pooled(mapped, self.sorted_shares[False], self.refs, self.n_refs)
-        blind_prf = _cached_pooled(blind, self.sorted_shares[True], self.refs_blind, self.n_refs_blind)
-        items = self.missed[:]
-        for position, held in best.items():
-            items[position] = held[2]
-        for span in sorted(extras):
-            items.append(self.outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
-        return matched, blind_prf, items
+        matched = _pooled(mapped, self.shares[False], self.refs, self.n_refs)
+        blind_prf = _pooled(blind, self.shares[True], self.refs_blind, self.n_refs_blind)
+        return matched, blind_prf, self.items(best, extras)
 
 
-def _cached_pooled(spans: list[tuple[str, int, int]], cache: dict, refs: dict[str, list[tuple[int, int]]],
-                   n_refs: int) -> tuple[float, float, float]:
-    """:func:`_pooled` over spans given as (label, start, end), in that order, with shares cached."""
+def _keep_best(best: dict[int, tuple], span: Span, met: tuple) -> None:
+    """For each key span that ``span`` meets, keep (rank, span, outcome) in ``best`` when it answers
+    that key span better than the span held so far (ties: the earlier span)."""
+    for position, rank, shared in met:
+        held = best.get(position)
+        if held is None or (rank, span) < (held[0], held[1]):
+            best[position] = (rank, span, shared)
+
+
+def _pooled(spans: list[tuple[str, int, int]], cache: dict, refs: dict[str, list[tuple[int, int]]],
+            n_refs: int) -> tuple[float, float, float]:
+    """P, R, F1 from merged student spans given as (label, start, end), sorted, and their shares
+    (cached in ``cache``), summed in the order the official scorer's loops add them."""
     prec = rec = 0.0
     for k in spans:
         found = cache.get(k)
@@ -696,34 +667,21 @@ _TABLE_LIMIT = 200_000
 
 def _span_tables(key: Key) -> _SpanTables:
     tables = _shared("spans", key, 0.0, lambda: _SpanTables(key))
-    if len(tables.meets) + len(tables.outcomes) + len(tables.sorted_shares[0]) > _TABLE_LIMIT:
+    if len(tables.facts) + len(tables.outcomes) + len(tables.shares[0]) > _TABLE_LIMIT:
         tables.forget()
     return tables
 
 
 def _span_outcomes(tables: _SpanTables, spans: list[Span]) -> list[ItemOutcome]:
-    best: dict[int, tuple] = {}  # key position -> (rank, student span, outcome)
+    best: dict[int, tuple] = {}
     extras = []
-    meetings = tables.meetings
     for span in spans:
-        met = meetings(span)
-        if not met:
-            extras.append(span)
-        for position, rank, outcome in met:
-            held = best.get(position)
-            if held is None or (rank, span) < (held[0], held[1]):  # ties: the earlier span
-                best[position] = (rank, span, outcome)
-    items = []
-    outcome = tables.outcome
-    for position, k in enumerate(tables.key.items):
-        held = best.get(position)
-        if held is None:
-            items.append(outcome(k.id, "missed", None, k.labels, k.why))
+        met = (tables.facts.get(span) or tables.learn(span))[1]
+        if met:
+            _keep_best(best, span, met)
         else:
-            items.append(outcome(k.id, held[2], held[1], k.labels, k.why))
-    for span in sorted(extras):
-        items.append(outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
-    return items
+            extras.append(span)
+    return tables.items(best, extras)
 
 
 def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
@@ -735,7 +693,7 @@ def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: s
         (p, r, f1), (bp, br, bf1), items = fast
     else:  # same-label spans overlap: merge first
         merged = merge_spans(student)
-        mapped = [(s, e, tables.mapped_label((s, e, label))) for s, e, label in student]
+        mapped = [(span[0], span[1], (tables.facts.get(span) or tables.learn(span))[0]) for span in student]
         p, r, f1 = tables.prf(merged if mapped == student else merge_spans(mapped), blind=False)
         bp, br, bf1 = tables.prf(merge_spans([(s, e, "*") for s, e, _ in student]), blind=True)
         items = _span_outcomes(tables, merged)

@@ -708,4 +708,4 @@ def test_span_tables_start_afresh_past_their_limit_and_score_the_same(monkeypatc
     monkeypatch.setattr(scoring, "_TABLE_LIMIT", 10)
     assert [scoring.score(ex, _SPAN_KEY, tags_).to_dict() for tags_ in submissions] == expected
     tables = scoring._shared("spans", _SPAN_KEY, 0.0, lambda: None)  # as it is, without the check
-    assert len(tables.meets) <= 2  # 40 distinct student spans went through; the table forgot them
+    assert len(tables.facts) <= 2  # 40 distinct student spans went through; the table forgot them
