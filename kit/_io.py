@@ -24,6 +24,7 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, overwrite: bool = False
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        fsync_dir(path.parent)  # the rename itself must survive a power cut
     except BaseException:
         try:
             os.unlink(tmp)
@@ -35,3 +36,17 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, overwrite: bool = False
 
 def atomic_write_text(path: Path | str, text: str, *, overwrite: bool = False) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def fsync_dir(folder: Path | str) -> None:
+    """Make a folder's entries (a new or renamed file) durable; a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # Windows, the browser's file system
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the data itself was synced
+    finally:
+        os.close(fd)

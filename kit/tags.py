@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, answers, corpus, taxonomy
-from ._io import atomic_write_text
+from ._io import atomic_write_text, fsync_dir
 from .errors import KitError
 
 FORMAT = "kit-tags"
@@ -73,6 +73,8 @@ def tag_key(tag: dict) -> tuple:
 def _check_note(note: Any, where: str) -> str:
     if not isinstance(note, str):
         raise TagError("wrong_type", f"{where}: the note must be text")
+    if not is_encodable(note):
+        raise TagError("bad_text", f"{where}: the note holds half of a character (a broken emoji?); type it again")
     if len(note) > MAX_NOTE:
         raise TagError("too_large", f"{where}: the note is longer than {MAX_NOTE} characters")
     return note
@@ -232,6 +234,15 @@ class TagState:
         return [self.tags[k] for k in sorted(self.tags, key=_sort_key)]
 
 
+def is_encodable(text: str) -> bool:
+    """False for text that cannot be written as UTF-8 (a lone surrogate: half of an emoji)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _sort_key(key: tuple) -> tuple:
     return tuple((0, v) if isinstance(v, int) else (1, str(v)) for v in key)
 
@@ -264,27 +275,68 @@ except (ImportError, AttributeError):  # pragma: no cover - Windows, Pyodide
     fcntl = None  # type: ignore[assignment]
 
 
+class JournalError(KitError):
+    """An edit could not be made durable; the journal was left as it was before the edit."""
+
+
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_CANNOT_WRITE = (errno.EROFS, errno.EACCES, errno.EPERM)
+_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
+
+
 class Journal:
-    """An append-only JSON-lines file of edits for one exercise, with a lock."""
+    """An append-only JSON-lines file of edits for one exercise, with a lock.
+
+    A line is confirmed only once all of it is on disk; a write that fails part-way is cut back, so
+    the file always ends with whole lines. A copy that cannot write (another kernel holds the lock,
+    or the folder is read-only) opens read-only: its tags are shown and nothing is written.
+    """
 
     def __init__(self, path: Path, header: dict):
         self.path = path
         self.header = header
         self.read_only = False
+        #: why this copy is read-only: "locked" (another kernel has it) or "unwritable" (the folder)
+        self.read_only_reason = ""
         self.messages: list[str] = []
         self._lock_file = None
         self._fd: int | None = None
 
     # Opening: lock, read, repair.
     def open(self) -> list[dict]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock()
+        except OSError as exc:
+            self._cannot_write(exc)
         edits = self._read()
         if not self.read_only:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            if os.fstat(self._fd).st_size == 0:
-                self._write_line(self.header)
+            try:
+                self._open_for_append()
+            except OSError as exc:
+                self._cannot_write(exc)
         return edits
+
+    def _cannot_write(self, exc: OSError) -> None:
+        if exc.errno not in _CANNOT_WRITE + _DISK_FULL:
+            raise exc
+        self.close()
+        self.read_only, self.read_only_reason = True, "unwritable"
+        self.messages.append(
+            f"Your work folder {self.path.parent} cannot be written ({exc.strerror}), so this copy is read-only: "
+            "your saved tags are shown, but nothing new can be saved. Export them to a folder you can write "
+            "(for example tagger.export('elsewhere/my-tags.json')), or ask your teacher about the folder.")
+
+    def _open_for_append(self) -> None:
+        created = not self.path.exists()
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if created:
+            fsync_dir(self.path.parent)
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            self._write_line(self.header)
+        elif not _ends_with_newline(self.path):
+            self._write(b"\n")  # a copy cut one byte short: the next edit must not join its last line
 
     def _lock(self) -> None:
         if fcntl is None:
@@ -294,11 +346,10 @@ class Journal:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
-                handle.close()  # no locking on this file system (e.g. the browser's): carry on without
-                return
             handle.close()
-            self.read_only = True
+            if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                return  # no locking on this file system (e.g. the browser's): carry on without
+            self.read_only, self.read_only_reason = True, "locked"
             self.messages.append("This exercise is open in another notebook or kernel, so this copy is read-only. "
                                  "Close the other one (or restart its kernel) and re-run this cell to edit here.")
             return
@@ -310,8 +361,8 @@ class Journal:
         raw = self.path.read_bytes()
         edits: list[dict] = []
         damaged: list[int] = []
-        lines = raw.split(b"\n")
-        for number, line in enumerate(lines, 1):
+        header_problem = ""
+        for number, line in enumerate(raw.split(b"\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -322,48 +373,119 @@ class Journal:
                 damaged.append(number)
                 continue
             if entry.get("journal") == JOURNAL_FORMAT:
-                if entry.get("exercise") != self.header["exercise"]:
-                    raise KitError(f"{self.path} belongs to exercise {entry.get('exercise')!r}, "
-                                   f"not {self.header['exercise']!r}")
-                if entry.get("document", {}).get("sha256") != self.header["document"]["sha256"]:
-                    raise KitError(f"{self.path} was written for another version of the text; "
-                                   "export it with the kit version that wrote it")
+                header_problem = header_problem or self._header_problem(entry)
                 continue
             if "op" not in entry:
                 damaged.append(number)
                 continue
             edits.append(entry)
-        if damaged:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            backup = self.path.with_name(f"{self.path.stem}.damaged-{stamp}{self.path.suffix}")
-            shutil.copyfile(self.path, backup)
-            self.messages.append(
-                f"{len(damaged)} damaged line(s) in your work file were skipped (line {', '.join(map(str, damaged[:5]))}"
-                f"{'...' if len(damaged) > 5 else ''}); a copy of the damaged file was kept as {backup.name}.")
+        if damaged or header_problem:
+            copy = self._keep_copy()
+            if damaged:
+                lines = ", ".join(map(str, damaged[:5])) + ("..." if len(damaged) > 5 else "")
+                self.messages.append(f"{len(damaged)} damaged line(s) in your work file were skipped (line {lines}).")
+            if header_problem:
+                self.messages.append(header_problem)
+            self.messages.append(f"A copy of the file as it was is kept as {copy}." if copy else
+                                 "No copy of the damaged file could be kept (the folder cannot be written).")
             if not self.read_only:
                 self.compact(edits)
         return edits
 
+    def _header_problem(self, entry: dict) -> str:
+        """Why a header line does not fit this exercise and text ("" when it fits).
+
+        A header that names another exercise is a misplaced file (an error). A different, well-formed
+        hash from another kit version is a real change of the text; anything else is damage. Either
+        way the edits are recovered: each is checked against the current text when replayed.
+        """
+        ours = self.header
+        if entry.get("exercise") != ours["exercise"]:
+            if isinstance(entry.get("exercise"), str) and entry["exercise"] in {e.id for e in answers.exercises()}:
+                raise KitError(f"{self.path} belongs to exercise {entry['exercise']!r}, not {ours['exercise']!r}")
+            return "The first line of your work file was damaged; your tags were recovered."
+        document = entry.get("document")
+        if document == ours["document"]:
+            return ""
+        sha = document.get("sha256") if isinstance(document, dict) else None
+        written_by = entry.get("kit_version")
+        if (isinstance(document, dict) and document.get("id") == ours["document"]["id"]
+                and isinstance(sha, str) and _SHA256.match(sha)
+                and isinstance(written_by, str) and written_by != ours["kit_version"]):
+            return (f"Your work file was written by kit {written_by[:20]} for another version of the text; "
+                    "the tags that still fit this text were kept (any that did not are listed here).")
+        return "The first line of your work file was damaged; your tags were recovered."
+
+    def _keep_copy(self) -> str:
+        """Copy the journal aside under a name no earlier copy has; returns the name ("" if impossible)."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        for n in range(1, 1000):
+            suffix = "" if n == 1 else f"-{n}"
+            copy = self.path.with_name(f"{self.path.stem}.damaged-{stamp}{suffix}{self.path.suffix}")
+            try:
+                with open(copy, "xb") as handle:
+                    handle.write(self.path.read_bytes())
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except FileExistsError:
+                continue
+            except OSError:
+                return ""
+            return copy.name
+        return ""
+
     def compact(self, edits: list[dict]) -> None:
         """Rewrite the journal (header and ``edits``) atomically: a crash leaves the old or the new file."""
         body = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in [self.header, *edits])
-        atomic_write_text(self.path, body, overwrite=True)
+        try:
+            atomic_write_text(self.path, body, overwrite=True)
+        except OSError as exc:
+            self._cannot_write(exc)
+            return
         if self._fd is not None:  # the old descriptor points at the replaced file
             os.close(self._fd)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
     def append(self, edit: dict) -> None:
-        """Write one edit and fsync it; returns only once the edit is on disk."""
+        """Write one edit and fsync it; returns only once the whole line is on disk."""
         if self.read_only or self._fd is None:
-            raise KitError("this copy is read-only: " + " ".join(self.messages))
+            raise JournalError("Not saved: this copy is read-only. " + " ".join(self.messages))
         self._write_line(edit)
 
     def _write_line(self, entry: dict) -> None:
-        data = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        os.write(self._fd, data)
-        os.fsync(self._fd)
+        try:
+            data = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        except UnicodeEncodeError:
+            raise JournalError("Not saved: the text holds half of a character (a broken emoji?); "
+                               "delete it and type it again.") from None
+        self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        """Append ``data`` whole and fsync it, or cut the file back to where it was and raise."""
+        fd = self._fd
+        start = os.fstat(fd).st_size
+        try:
+            done = 0
+            while done < len(data):  # os.write may write only part (a nearly full disk)
+                written = os.write(fd, data[done:])
+                if written <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                done += written
+            os.fsync(fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+            except OSError:
+                pass  # a partial last line is found, kept aside and dropped the next time the file is read
+            if exc.errno in _DISK_FULL:
+                raise JournalError("Not saved: the disk is full (or your storage quota is used up). "
+                                   "Your earlier work is safe. Free some space, then try again; "
+                                   "or export your tags now.") from None
+            raise JournalError(f"Not saved: your work file could not be written ({exc.strerror}). "
+                               "Your earlier work is safe.") from None
         if sys.platform == "emscripten":  # JupyterLite's file system saves to browser storage on close only
-            os.close(self._fd)
+            os.close(fd)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
     def close(self) -> None:
@@ -375,10 +497,22 @@ class Journal:
             self._lock_file = None
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
 # --- the session ----------------------------------------------------------------------------------
 
 
 _OPEN_SESSIONS: dict[Path, "Session"] = {}
+
+
+def newest_session(session: "Session") -> "Session":
+    """The session that now owns ``session``'s journal in this kernel (a re-run cell replaces the old one)."""
+    path = session.journal_path
+    return (_OPEN_SESSIONS.get(path) if path is not None else None) or session
 
 
 class Session:
@@ -411,12 +545,13 @@ class Session:
                       "document": {"id": self.document.id, "sha256": self.document.sha256},
                       "created": _now(), "kit_version": __version__}
             self.journal = Journal(path, header)
+            skipped = []
             for edit in self.journal.open():
                 try:
                     self._replay(edit)
                 except (KitError, KeyError, TypeError, ValueError):
-                    self.messages.append(f"An edit in your work file could not be replayed and was skipped: {edit}")
-            self.messages += self.journal.messages
+                    skipped.append(f"An edit in your work file could not be replayed and was skipped: {edit}")
+            self.messages += self.journal.messages + skipped
             if not self.journal.read_only:
                 _OPEN_SESSIONS[path] = self
         note = durability_note()
@@ -472,6 +607,9 @@ class Session:
         return clean
 
     def delete(self, key: tuple | list) -> bool:
+        if not (isinstance(key, (list, tuple)) and 0 < len(key) <= 5
+                and all(isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in key)):
+            raise TagError("wrong_type", "a delete needs the key of a tag (a short list of names and numbers)")
         key = tuple(key)
         if key not in self.state.tags:
             return False
@@ -518,8 +656,16 @@ class Session:
         problems = validate_export(data)
         if problems:
             raise TagError(problems[0].code, f"the export did not validate: {problems[0].message}")
-        if path is None:
-            path = self.work_dir / "exports" / export_name(data)
+        hand_in = self.work_dir / "exports" / export_name(data)
+        if self.read_only and (path is None or Path(path).resolve() == hand_in.resolve()):
+            # The hand-in file belongs to the copy that can write: a stale copy must not replace newer work.
+            if self.journal.read_only_reason == "locked":
+                raise TagError("read_only", "Not exported: this copy is read-only because the exercise is open in "
+                                            "another notebook or kernel, which has your newest work. Export from "
+                                            "that one. Nothing was written.")
+            raise TagError("read_only", "Not exported: the work folder cannot be written. Export to a file in a "
+                                        "folder you can write: tagger.export('elsewhere/my-tags.json').")
+        path = hand_in if path is None else path
         atomic_write_text(Path(path), json.dumps(data, ensure_ascii=False, indent=1) + "\n", overwrite=True)
         return Path(path)
 
@@ -547,8 +693,10 @@ def check_student(student: Any) -> dict:
         raise TagError("bad_student_id", f"{str(sid)[:40]!r} is not a usable student id: 1-64 letters, digits "
                                          "and . _ @ + - (no spaces, slashes or control characters)")
     name = student.get("name", "")
-    if not isinstance(name, str) or len(name) > 200 or _CONTROL.search(name):
+    if not isinstance(name, str) or len(name) > 200:
         raise TagError("bad_student_id", "the student name must be text of at most 200 characters")
+    if _CONTROL.search(name) or not is_encodable(name):
+        raise TagError("bad_student_id", "the student name holds a control character or half of a character")
     return {"id": sid, "name": name}
 
 

@@ -64,6 +64,7 @@ class Tagger(anywidget.AnyWidget):
     tags = traitlets.List().tag(sync=True)
     confirmed = traitlets.Int(0).tag(sync=True)  # sequence number of the last edit Python has written
     status = traitlets.Unicode("").tag(sync=True)
+    status_id = traitlets.Int(0).tag(sync=True)  # counts messages, so the same words said twice are heard twice
     notices = traitlets.List().tag(sync=True)
     read_only = traitlets.Bool(False).tag(sync=True)
     can_undo = traitlets.Bool(False).tag(sync=True)
@@ -102,29 +103,40 @@ class Tagger(anywidget.AnyWidget):
         self.on_msg(self._on_msg)
 
     # One path for every edit: the browser's messages and Python calls alike.
-    def apply(self, edit: dict, seq: int = 0) -> dict:
+    def apply(self, edit: dict, seq: int | None = None) -> dict:
         """Apply one edit (``set``, ``delete``, ``undo``, ``redo``, ``student``, ``export``).
 
         Returns ``{"ok": True, ...}`` once the edit is on disk, or ``{"ok": False, "message": ...}``.
+        ``seq`` is the browser's number for the edit: a refusal is sent back with it, a success
+        confirmed through ``confirmed``.
         """
         try:
             result = self._apply(edit)
         except (TagError, KitError) as exc:
-            self.status = str(exc)
-            if seq:
-                self.send({"type": "reject", "seq": seq, "message": str(exc)})
-            return {"ok": False, "message": str(exc), "code": getattr(exc, "code", "error")}
+            return self._refuse(str(exc), getattr(exc, "code", "error"), seq, reply=seq is not None)
         with self.hold_sync():  # tags and confirmation reach the browser in one message
             self._sync()
             if seq:
                 self.confirmed = seq
             if result.get("message"):
-                self.status = result["message"]
+                self._say(result["message"])
         return {"ok": True, **result}
+
+    def _say(self, message: str) -> None:
+        self.status = message
+        self.status_id += 1
+
+    def _refuse(self, message: str, code: str, seq, *, reply: bool = True) -> dict:
+        self._sync()  # e.g. a copy that found itself read-only shows it at once
+        self._say(message)
+        if reply:
+            self.send({"type": "reject", "seq": seq, "message": message})
+        return {"ok": False, "message": message, "code": code}
 
     def _apply(self, edit: dict) -> dict:
         return run_edit(self.session, edit, exported=self._exported,
                         saved=lambda tag: f"Tagged {_describe(tag)} as {taxonomy.label_of(tag['label'])}"
+                                          + (", check-worthy" if tag.get("checkworthy") else "")
                                           + (" (with a note)" if tag.get("note") else ""))
 
     def _exported(self, path: Path) -> str:
@@ -140,8 +152,19 @@ class Tagger(anywidget.AnyWidget):
         self.read_only = s.read_only or bool(s.closed_reason)
 
     def _on_msg(self, _widget, content, _buffers) -> None:
-        if isinstance(content, dict) and content.get("type") == "edit":
-            self.apply(content.get("edit"), seq=int(content.get("seq") or 0))
+        # Every message is answered: a browser waiting for a reply that never comes looks like lost work.
+        seq = content.get("seq") if isinstance(content, dict) else None
+        if not isinstance(content, dict) or content.get("type") != "edit":
+            self._refuse("Not saved: the tagger sent a message it does not understand.", "bad_message", seq)
+        elif not isinstance(seq, int) or isinstance(seq, bool) or seq <= 0:
+            self._refuse("Not saved: the edit came without a sequence number.", "bad_message",
+                         seq if isinstance(seq, (int, float, str)) else None)
+        else:
+            try:
+                self.apply(content.get("edit"), seq=seq)
+            except Exception as exc:  # noqa: BLE001 - a bug must not leave the browser waiting
+                self._refuse(f"Not saved: the kit failed on this edit ({type(exc).__name__}: {exc}). "
+                             "Please tell your teacher.", "internal_error", seq)
 
     def export(self) -> Path:
         """Export the tags (the same as the Export button); returns the file's path."""
@@ -885,9 +908,7 @@ class SelfCheck(_w.VBox):
     @property
     def session(self) -> Session:
         """The newest session of the same exercise (a re-run tagger cell replaces the old one)."""
-        path = self._session.journal_path
-        newer = _tags._OPEN_SESSIONS.get(path) if path is not None else None
-        return newer or self._session
+        return _tags.newest_session(self._session)
 
     def refresh(self) -> selfcheck.Check | None:
         """Score the current tags again and show the feedback; returns the check (None when off)."""

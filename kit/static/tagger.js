@@ -52,6 +52,36 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// WAI-ARIA toolbar: one Tab stop per toolbar; arrows, Home and End move between its buttons.
+// Returns settle(current) (after buttons change state) and key(event) -> whether the key was used.
+function roving(toolbar) {
+  const items = () => [...toolbar.querySelectorAll("button, a")].filter((b) => !b.disabled && !b.hidden);
+  const settle = (current) => {
+    const list = items();
+    const keep = list.includes(current) ? current : list[0];
+    for (const b of toolbar.querySelectorAll("button, a")) b.tabIndex = b === keep ? 0 : -1;
+  };
+  toolbar.addEventListener("focusin", (e) => settle(e.target));
+  const key = (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return false;
+    const list = items();
+    const at = list.indexOf(e.target);
+    const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0,
+      End: list.length - 1 }[e.key];
+    if (at < 0 || to === undefined) return false;
+    e.preventDefault();
+    list[(to + list.length) % list.length].focus();
+    return true;
+  };
+  settle(null);
+  return { settle, key, current: () => toolbar.querySelector('[tabindex="0"]') };
+}
+
+const DISCONNECTED = "Not connected to Python (the kernel stopped or restarted): nothing more can be saved here. " +
+  "Your saved tags are safe. Re-run this cell to keep working.";
+const SLOW = "No answer from Python yet: it may be busy running another cell, or stopped. A dashed tag is not " +
+  "saved yet. If it stays dashed, re-run this cell.";
+
 function render({ model, el: host }) {
   const doc = model.get("doc");
   const mode = model.get("mode");
@@ -73,6 +103,8 @@ function render({ model, el: host }) {
   // ---- static layout -------------------------------------------------------
   const root = el("div", { class: `kit-tagger kit-mode-${mode}`, "data-lm-suppress-shortcuts": "true" });
   const live = el("div", { class: "kit-live", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  // One Tab from the widget's start reaches the text (the controls come after it in reading order too).
+  const skip = el("button", { type: "button", class: "kit-skip", text: "Skip to the text" });
   const header = el("div", { class: "kit-header" });
   const heading = el("div", { class: "kit-title", text: model.get("title") });
   const studentBox = el("div", { class: "kit-student" });
@@ -87,6 +119,7 @@ function render({ model, el: host }) {
   header.append(heading, studentBox, buttons);
 
   const notices = el("div", { class: "kit-notices" });
+  let shownNotices = null;
   const textId = `${uid}-text`;
   const legendId = `${uid}-legend`;
   const textBox = el("div", {
@@ -98,6 +131,7 @@ function render({ model, el: host }) {
       mode === "name" ? "Highlighted passages of the editorial" : "Text of the editorial, word by word",
     "aria-describedby": legendId,
   });
+  const connection = el("div", { class: "kit-notice kit-connection", role: "alert" });
   const notePanel = el("div", { class: "kit-note", hidden: true });
   const noteLabel = el("label", { for: `${uid}-note`, text: "Why? " });
   const noteInput = el("input", { id: `${uid}-note`, type: "text", maxlength: "2000", size: "60" });
@@ -121,10 +155,16 @@ function render({ model, el: host }) {
   const legend = el("div", { class: "kit-legend", id: legendId });
   legend.append(el("strong", { text: "Keys: " }));
   for (const [k, v] of HELP[mode]) legend.append(el("span", { class: "kit-legend-item" }, el("kbd", { text: k }), ` ${v}`));
+  // Messages show in a bar that stays in view at the top while the student works in the text
+  // (the live region says them to screen readers, so the bar itself is not read twice).
   const statusLine = el("div", { class: "kit-status", "aria-hidden": "true" });
+  const statusBar = el("div", { class: "kit-statusbar" }, statusLine);
 
-  root.append(header, notices, paletteBox, notePanel, textBox, statusLine, legend, live);
+  root.append(skip, header, connection, notices, paletteBox, statusBar, notePanel, textBox, legend, live);
   host.append(root);
+  skip.addEventListener("click", () => textBox.focus());
+  const buttonsNav = roving(buttons);
+  const paletteNav = roving(paletteBox);
 
   // ---- the text: one element per unit, one per token -------------------------
   const tokenEls = [];
@@ -133,10 +173,15 @@ function render({ model, el: host }) {
   let tIndex = 0;
   let block = null;
   let lastPara = null;
+  // Name mode: each highlighted passage is one option of the listbox (WAI-ARIA listbox pattern).
+  const targetEls = [];
+  const targetStarts = new Map(model.get("targets").map((tg, n) => [tg.start, n]));
+  const wrapOfToken = [];
   units.forEach((u, ui) => {
     const para = u.kind === "sentence" ? u.paragraph : u.kind;
     if (para !== lastPara) {
-      block = el(u.kind === "title" ? "div" : "p", { class: `kit-block kit-${u.kind}` });
+      // role "none": the paragraphs are layout only, so the listbox owns its options directly
+      block = el(u.kind === "title" ? "div" : "p", { class: `kit-block kit-${u.kind}`, role: "none" });
       textBox.append(block);
       lastPara = para;
     } else {
@@ -144,24 +189,47 @@ function render({ model, el: host }) {
     }
     const unitEl = el("span", { class: "kit-unit", id: `${uid}-u${ui}`, "data-u": String(ui) });
     if (mode === "sentence") unitEl.setAttribute("role", "option");
+    let box = unitEl; // where the next text goes: the unit, or the passage (option) being built
+    let openTarget = null;
     let pos = u.start;
+    const put = (gap) => {
+      // Punctuation right after a word stays with it (and with its badge) on one line.
+      const glued = wrapOfToken.length && pos > u.start ? gap.match(/^\S*/)[0] : "";
+      if (glued) wrapOfToken[wrapOfToken.length - 1].append(glued);
+      if (gap.length > glued.length) box.append(gap.slice(glued.length));
+    };
     while (tIndex < tokens.length && tokens[tIndex][0] < u.end) {
       const [s, e] = tokens[tIndex];
-      if (s > pos) unitEl.append(text.slice(pos, s));
+      if (s > pos) put(text.slice(pos, s));
+      if (mode === "name" && targetStarts.has(s)) {
+        const n = targetStarts.get(s);
+        openTarget = model.get("targets")[n];
+        box = el("span", { class: "kit-option", role: "option", id: `${uid}-o${n}`, "data-n": String(n),
+          "aria-selected": "false" });
+        targetEls[n] = box;
+        unitEl.append(box);
+      }
       const tokEl = el("span", { class: "kit-tok", "data-i": String(tIndex), id: `${uid}-t${tIndex}` });
       tokEl.textContent = text.slice(s, e);
+      const wrap = el("span", { class: "kit-w" }, tokEl);
       tokenEls.push(tokEl);
+      wrapOfToken.push(wrap);
       unitOfToken.push(ui);
-      unitEl.append(tokEl);
+      box.append(wrap);
       pos = e;
       tIndex += 1;
+      if (openTarget && e >= openTarget.end) { box = unitEl; openTarget = null; }
     }
-    if (pos < u.end) unitEl.append(text.slice(pos, u.end));
+    if (pos < u.end) put(text.slice(pos, u.end));
     unitEls.push(unitEl);
     block.append(unitEl);
   });
   const firstTokenOfUnit = units.map(() => -1);
-  unitOfToken.forEach((ui, ti) => { if (firstTokenOfUnit[ui] < 0) firstTokenOfUnit[ui] = ti; });
+  const lastTokenOfUnit = units.map(() => -1);
+  unitOfToken.forEach((ui, ti) => {
+    if (firstTokenOfUnit[ui] < 0) firstTokenOfUnit[ui] = ti;
+    lastTokenOfUnit[ui] = ti;
+  });
 
   function tokenRange(start, end) {
     // indices of the tokens inside [start, end)
@@ -194,16 +262,48 @@ function render({ model, el: host }) {
     statusLine.textContent = message;
   }
 
+  // ---- the connection to Python ------------------------------------------------
+  // Every edit gets an answer: a confirmation (the "confirmed" number) or a refusal (a "reject"
+  // message). An edit unanswered after a few seconds means Python is busy or gone: say so.
+  const awaiting = new Map(); // seq -> timer
+  let link = "ok"; // "ok", "slow" (no answer yet) or "lost" (the kernel is gone)
+  function setLink(state) {
+    if (link === state || link === "lost") return;
+    link = state;
+    root.classList.toggle("kit-disconnected", state !== "ok");
+    connection.textContent = state === "lost" ? DISCONNECTED : state === "slow" ? SLOW : "";
+    if (state !== "ok") statusLine.textContent = connection.textContent;
+    update();
+  }
+  function answered(seq) {
+    clearTimeout(awaiting.get(seq));
+    awaiting.delete(seq);
+    if (link === "slow") setLink("ok");
+  }
+
+  // Returns false when the edit was not sent (read-only, disconnected); the caller then says nothing more.
   function send(edit, optimistic = true) {
+    if (link === "lost") {
+      announce(DISCONNECTED);
+      return false;
+    }
     if (model.get("read_only")) {
-      announce("This copy is read-only: nothing was changed.");
-      return;
+      announce("Not saved: this copy is read-only (see the notice above).");
+      return false;
     }
     seqCounter += 1;
     const seq = seqBase + seqCounter;
+    try {
+      model.send({ type: "edit", seq, edit });
+    } catch (err) { // the comm is closed: the kernel has gone
+      setLink("lost");
+      announce(DISCONNECTED);
+      return false;
+    }
     if (optimistic && (edit.op === "set" || edit.op === "delete")) pending.push({ seq, edit });
-    model.send({ type: "edit", seq, edit });
+    awaiting.set(seq, setTimeout(() => { if (awaiting.has(seq)) setLink("slow"); }, 4000));
     update();
+    return true;
   }
 
   function selection() {
@@ -233,18 +333,16 @@ function render({ model, el: host }) {
     if (mode === "sentence") {
       const u = units[cursor];
       const old = tags.find((t) => t.kind === "sentence" && t.unit === u.id);
-      send({ op: "set", tag: { kind: "sentence", unit: u.id, label: p.code,
-        checkworthy: old ? old.checkworthy : false, note: old ? old.note : "" } });
-      announce(`Tagged sentence ${u.id} as ${p.label}`);
+      if (!send({ op: "set", tag: { kind: "sentence", unit: u.id, label: p.code,
+        checkworthy: old ? old.checkworthy : false, note: old ? old.note : "" } })) return;
     } else if (mode === "name") {
       const target = model.get("targets")[cursor];
       if (!target) return;
       const olds = tags.filter((t) => t.start === target.start && t.end === target.end);
       const note = olds.length ? olds[0].note : "";
-      for (const old of olds) if (old.label !== p.code) send({ op: "delete", key: keyList(old) });
-      send({ op: "set", tag: { kind: "span", start: target.start, end: target.end,
-        quote: text.slice(target.start, target.end), label: p.code, note } });
-      announce(`Named '${quoteOf(target.start, target.end)}' as ${p.label}`);
+      for (const old of olds) if (old.label !== p.code && !send({ op: "delete", key: keyList(old) })) return;
+      if (!send({ op: "set", tag: { kind: "span", start: target.start, end: target.end,
+        quote: text.slice(target.start, target.end), label: p.code, note } })) return;
     } else {
       const [a, b] = selection();
       const start = tokens[a][0];
@@ -255,8 +353,7 @@ function render({ model, el: host }) {
         announce(`Not tagged: '${quoteOf(clash.start, clash.end)}' already has ${p.label}, and two spans with the same label may not overlap.`);
         return;
       }
-      send({ op: "set", tag: { kind: "span", start, end, quote: text.slice(start, end), label: p.code, note: "" } });
-      announce(`Tagged '${quoteOf(start, end)}' as ${p.label}`);
+      if (!send({ op: "set", tag: { kind: "span", start, end, quote: text.slice(start, end), label: p.code, note: "" } })) return;
       anchor = null;
     }
   }
@@ -265,15 +362,13 @@ function render({ model, el: host }) {
     const hits = tagsAtCursor(currentTags());
     if (!hits.length) { announce("There is no tag here to delete."); return; }
     send({ op: "delete", key: keyList(hits[0]) });
-    announce(`Deleted ${byCode.get(hits[0].label)?.label || hits[0].label}`);
   }
 
   function toggleCheckworthy() {
     const u = units[cursor];
     const old = currentTags().find((t) => t.kind === "sentence" && t.unit === u.id);
     if (!old) { announce("Choose a claim type first (1–6), then flag it check-worthy."); return; }
-    send({ op: "set", tag: { kind: "sentence", unit: u.id, label: old.label, checkworthy: !old.checkworthy, note: old.note || "" } });
-    announce(old.checkworthy ? `Sentence ${u.id}: not check-worthy` : `Sentence ${u.id}: check-worthy`);
+    if (!send({ op: "set", tag: { kind: "sentence", unit: u.id, label: old.label, checkworthy: !old.checkworthy, note: old.note || "" } })) return;
   }
 
   let noteFor = null;
@@ -290,7 +385,8 @@ function render({ model, el: host }) {
     if (save && noteFor) {
       const { pending: _p, ...tag } = noteFor;
       send({ op: "set", tag: { ...tag, note: noteInput.value } });
-      announce("Note saved");
+    } else if (save) {
+      announce("Not saved: choose a tag first, then write its note.");
     }
     noteFor = null;
     notePanel.hidden = true;
@@ -299,12 +395,14 @@ function render({ model, el: host }) {
   noteSave.addEventListener("click", () => closeNote(true));
   noteCancel.addEventListener("click", () => closeNote(false));
   function noteKey(e) {
-    if (e.key === "Enter") { e.preventDefault(); closeNote(true); }
-    if (e.key === "Escape") { e.preventDefault(); closeNote(false); }
+    if (e.shiftKey || e.ctrlKey || e.metaKey || e.altKey) return false;
+    if (e.key === "Enter") { e.preventDefault(); closeNote(true); return true; }
+    if (e.key === "Escape") { e.preventDefault(); closeNote(false); return true; }
+    return false;
   }
 
-  undoBtn.addEventListener("click", () => { send({ op: "undo" }, false); announce("Undo"); });
-  redoBtn.addEventListener("click", () => { send({ op: "redo" }, false); announce("Redo"); });
+  undoBtn.addEventListener("click", () => send({ op: "undo" }, false));
+  redoBtn.addEventListener("click", () => send({ op: "redo" }, false));
   noteBtn.addEventListener("click", openNote);
   deleteBtn.addEventListener("click", deleteAtCursor);
   exportBtn.addEventListener("click", () => {
@@ -313,7 +411,7 @@ function render({ model, el: host }) {
       studentInput.focus();
       return;
     }
-    model.send({ type: "edit", seq: 0, edit: { op: "export" } });
+    send({ op: "export" }, false);
   });
 
   // ---- student id -----------------------------------------------------------
@@ -326,7 +424,10 @@ function render({ model, el: host }) {
     send({ op: "student", id: studentInput.value.trim(), name: "" }, false);
   });
   function studentKey(e) {
-    if (e.key === "Enter") { e.preventDefault(); studentOk.click(); }
+    if (e.key !== "Enter" || e.shiftKey || e.ctrlKey || e.metaKey || e.altKey) return false;
+    e.preventDefault();
+    studentOk.click();
+    return true;
   }
 
   // ---- drawing ---------------------------------------------------------------
@@ -340,11 +441,17 @@ function render({ model, el: host }) {
     undoBtn.disabled = !model.get("can_undo") || model.get("read_only");
     redoBtn.disabled = !model.get("can_redo") || model.get("read_only");
     root.classList.toggle("kit-read-only", model.get("read_only"));
+    buttonsNav.settle(buttonsNav.current());
 
-    notices.replaceChildren(...model.get("notices").map((n) => el("div", { class: "kit-notice", role: "alert", text: n })));
+    // An alert is announced when it appears: rebuild the notices only when they change.
+    const noticeText = JSON.stringify(model.get("notices"));
+    if (noticeText !== shownNotices) {
+      shownNotices = noticeText;
+      notices.replaceChildren(...model.get("notices").map((n) => el("div", { class: "kit-notice", role: "alert", text: n })));
+    }
 
     for (const b of root.querySelectorAll(".kit-badge")) b.remove();
-    for (const t of tokenEls) { t.className = "kit-tok"; t.style.removeProperty("--kit-bars"); t.removeAttribute("aria-selected"); }
+    for (const t of tokenEls) { t.className = "kit-tok"; t.style.removeProperty("--kit-bars"); }
     for (const u of unitEls) { u.className = "kit-unit"; u.removeAttribute("aria-selected"); u.style.removeProperty("--kit-colour"); }
 
     if (mode === "sentence") {
@@ -356,7 +463,8 @@ function render({ model, el: host }) {
         u.classList.add("kit-tagged");
         if (t.pending) u.classList.add("kit-pending");
         u.style.setProperty("--kit-colour", p ? p.colour : "#666");
-        u.append(el("span", { class: `kit-badge${t.pending ? " kit-pending" : ""}`, "data-code": t.label,
+        // into the last word's box, so the badge never starts the next line on its own
+        wrapOfToken[lastTokenOfUnit[ui]].append(el("span", { class: `kit-badge${t.pending ? " kit-pending" : ""}`, "data-code": t.label,
           text: `${t.label} ${p ? p.label : ""}${t.checkworthy ? " ★ check-worthy" : ""}${t.note ? " ✎" : ""}` }));
       }
       const cur = unitEls[cursor];
@@ -371,10 +479,10 @@ function render({ model, el: host }) {
         targets.forEach((tg, n) => {
           const [a, b] = tokenRange(tg.start, tg.end);
           for (let i = a; i <= b; i++) tokenEls[i].classList.add("kit-target");
+          targetEls[n]?.setAttribute("aria-selected", String(n === cursor));
           if (n === cursor) {
             for (let i = a; i <= b; i++) tokenEls[i].classList.add("kit-sel");
-            textBox.setAttribute("aria-activedescendant", tokenEls[a].id);
-            tokenEls[a].setAttribute("aria-selected", "true");
+            if (targetEls[n]) textBox.setAttribute("aria-activedescendant", targetEls[n].id);
           }
         });
       }
@@ -457,34 +565,44 @@ function render({ model, el: host }) {
   function textKey(e) {
     const ctrl = e.ctrlKey || e.metaKey;
     const k = e.key;
-    if (ctrl && (k === "z" || k === "Z")) { e.preventDefault(); send({ op: e.shiftKey ? "redo" : "undo" }, false); announce(e.shiftKey ? "Redo" : "Undo"); return; }
-    if (ctrl && (k === "y" || k === "Y")) { e.preventDefault(); send({ op: "redo" }, false); announce("Redo"); return; }
-    if (ctrl || e.altKey) return;
-    if (k === "ArrowRight" || (k === "ArrowDown" && mode !== "span")) { e.preventDefault(); move(1, e.shiftKey); return; }
-    if (k === "ArrowLeft" || (k === "ArrowUp" && mode !== "span")) { e.preventDefault(); move(-1, e.shiftKey); return; }
-    if (k === "ArrowDown") { e.preventDefault(); moveUnit(1, e.shiftKey); return; }
-    if (k === "ArrowUp") { e.preventDefault(); moveUnit(-1, e.shiftKey); return; }
-    if (k === "Home") { e.preventDefault(); move(-1e9); return; }
-    if (k === "End") { e.preventDefault(); move(1e9); return; }
-    if (k === "Escape") { anchor = null; update(); announce("Highlight cleared"); return; }
-    if (k === "Delete" || k === "Backspace") { e.preventDefault(); deleteAtCursor(); return; }
-    if ((k === "n" || k === "N") && !e.shiftKey) { e.preventDefault(); openNote(); return; }
-    if ((k === "c" || k === "C") && mode === "sentence") { e.preventDefault(); toggleCheckworthy(); return; }
-    const p = byKey.get(k);
-    if (p) { e.preventDefault(); applyLabel(p); }
+    if (ctrl && !e.altKey && (k === "z" || k === "Z")) { send({ op: e.shiftKey ? "redo" : "undo" }, false); return true; }
+    if (ctrl && !e.altKey && (k === "y" || k === "Y")) { send({ op: "redo" }, false); return true; }
+    if (ctrl || e.altKey) return false;
+    if (k === "ArrowRight" || (k === "ArrowDown" && mode !== "span")) move(1, e.shiftKey);
+    else if (k === "ArrowLeft" || (k === "ArrowUp" && mode !== "span")) move(-1, e.shiftKey);
+    else if (k === "ArrowDown") moveUnit(1, e.shiftKey);
+    else if (k === "ArrowUp") moveUnit(-1, e.shiftKey);
+    else if (k === "Home") move(-1e9);
+    else if (k === "End") move(1e9);
+    else if (k === "Escape" && mode === "span") { anchor = null; update(); announce("Highlight cleared"); }
+    else if (k === "Delete" || k === "Backspace") deleteAtCursor();
+    else if ((k === "n" || k === "N") && !e.shiftKey) openNote();
+    else if ((k === "c" || k === "C") && mode === "sentence") toggleCheckworthy();
+    else if (byKey.has(k)) applyLabel(byKey.get(k));
+    else return false;
+    return true;
   }
 
-  // Keys pressed in the tagger never reach the notebook's shortcuts (in command mode 1-6 would turn
-  // the cell into a heading and arrows would move between cells). Notebook 7 handles keys in the
-  // capture phase at the document, before any element: so listen at the window, which comes first.
+  // In the notebook's command mode a plain key is a shortcut (1-6 turn the cell into a heading, x cuts
+  // it, arrows move between cells). So the tagger stops every key it uses and every plain key typed
+  // inside it, and lets the rest through: Tab, Shift+Enter (run the cell), Ctrl+S (save) and the like.
+  // Notebook 7 handles keys in the capture phase at the document, before any element: so listen at
+  // the window, which comes first.
+  function isPlain(e) {
+    return !(e.ctrlKey || e.metaKey || e.altKey) && e.key !== "Tab" && !(e.key === "Enter" && e.shiftKey);
+  }
   const handled = new WeakSet();
   function onKeydown(e) {
     if (handled.has(e) || !root.contains(e.target)) return;
     handled.add(e);
-    e.stopPropagation();
-    if (e.target === noteInput) return noteKey(e);
-    if (e.target === studentInput) return studentKey(e);
-    if (textBox.contains(e.target)) return textKey(e);
+    let used = false;
+    if (e.target === noteInput) used = noteKey(e);
+    else if (e.target === studentInput) used = studentKey(e);
+    else if (textBox.contains(e.target)) used = textKey(e);
+    else if (buttons.contains(e.target)) used = buttonsNav.key(e);
+    else if (paletteBox.contains(e.target)) used = paletteNav.key(e);
+    if (used) e.preventDefault();
+    if (used || isPlain(e)) e.stopPropagation();
   }
   window.addEventListener("keydown", onKeydown, true);
   root.addEventListener("keydown", onKeydown); // inside a shadow root the window sees only the host
@@ -532,10 +650,10 @@ function render({ model, el: host }) {
 
   // ---- messages from Python --------------------------------------------------------
   const onMsg = (msg) => {
-    if (msg.type === "reject") {
+    if (msg.type === "reject") { // the words come with the status (below)
       pending = pending.filter((p) => p.seq !== msg.seq);
+      answered(msg.seq);
       update();
-      announce(`Not saved: ${msg.message}`);
     } else if (msg.type === "download") {
       const blob = new Blob([msg.data], { type: "application/json" });
       if (downloadLink.href) URL.revokeObjectURL(downloadLink.href);
@@ -543,23 +661,31 @@ function render({ model, el: host }) {
       downloadLink.download = msg.name;
       downloadLink.textContent = `Download ${msg.name}`;
       downloadLink.hidden = false;
+      buttonsNav.settle(buttonsNav.current());
     }
   };
   model.on("msg:custom", onMsg);
   const onChange = () => {
     const confirmed = model.get("confirmed");
     pending = pending.filter((p) => p.seq > confirmed);
+    for (const seq of awaiting.keys()) if (seq <= confirmed) answered(seq);
     update();
   };
   model.on("change", onChange);
+  // Every outcome is said once, in Python's words: what was saved, or why not.
   const onStatus = () => { if (model.get("status")) announce(model.get("status")); };
-  model.on("change:status", onStatus);
+  model.on("change:status_id", onStatus);
+  // The widget manager marks the model's comm dead when the kernel dies or restarts.
+  const onCommLive = () => setLink("lost");
+  model.on("comm_live_update", onCommLive);
 
   update();
   return () => {
+    for (const timer of awaiting.values()) clearTimeout(timer);
     model.off("msg:custom", onMsg);
     model.off("change", onChange);
-    model.off("change:status", onStatus);
+    model.off("change:status_id", onStatus);
+    model.off("comm_live_update", onCommLive);
     window.removeEventListener("mouseup", stopDrag);
     window.removeEventListener("keydown", onKeydown, true);
     if (downloadLink.href) URL.revokeObjectURL(downloadLink.href);
