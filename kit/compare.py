@@ -272,3 +272,37 @@ def claims_table(exercise_id: str = "verdicts-practice") -> pd.DataFrame:
              "in the editorial": " ".join(doc.unit(u).text for u in c.units)}
             for c in answers.load_key(exercise_id).items]
     return pd.DataFrame(rows).set_index("claim")
+
+
+class TableView:
+    """A table as a lesson shows it: a caption, one header row with no empty cells, and a scrolling
+    box that the keyboard can reach (Tab, then the arrow keys) and a screen reader names.
+
+    ``.frame`` is the DataFrame itself, for students who want to sort or filter it.
+
+    >>> view = TableView(claims_table().head(2), "Two claims")
+    >>> "<caption>Two claims</caption>" in view._repr_html_(), "<th></th>" in view._repr_html_()
+    (True, False)
+    """
+
+    def __init__(self, frame: pd.DataFrame, caption: str):
+        self.frame = frame
+        self.caption = caption
+
+    def _repr_html_(self) -> str:
+        import html
+
+        flat = self.frame.reset_index() if self.frame.index.name else self.frame
+        table = flat.to_html(index=False, border=0, escape=True, na_rep="")
+        table = table.replace(">\n  <thead>", f">\n  <caption>{html.escape(self.caption)}</caption>\n  <thead>", 1)
+        label = html.escape(self.caption, quote=True)
+        return (f"<div class='kit-table' role='region' aria-label='{label}' tabindex='0' "
+                f"style='overflow: auto; max-height: 34em'>{table}</div>")
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n{self.frame!r}"
+
+
+def show_table(frame: pd.DataFrame, caption: str) -> TableView:
+    """Show ``frame`` in a lesson as an accessible table (see :class:`TableView`)."""
+    return TableView(frame, caption)

@@ -166,9 +166,12 @@ class Tagger(anywidget.AnyWidget):
                 self._refuse(f"Not saved: the kit failed on this edit ({type(exc).__name__}: {exc}). "
                              "Please tell your teacher.", "internal_error", seq)
 
-    def export(self) -> Path:
-        """Export the tags (the same as the Export button); returns the file's path."""
-        result = self.apply({"op": "export"})
+    def export(self, path: Path | str | None = None) -> Path:
+        """Export the tags (the same as the Export button); returns the file's path.
+
+        ``path`` writes the export elsewhere, for example when the work folder cannot be written.
+        """
+        result = self.apply({"op": "export"} if path is None else {"op": "export", "path": str(path)})
         if not result["ok"]:
             raise KitError(result["message"])
         return Path(result["path"])
@@ -203,7 +206,7 @@ def run_edit(session: Session, edit: dict, *, saved, exported) -> dict:
     if op == "export":
         if not session.student:
             raise KitError("Confirm your student id first (type it and press Confirm id), then export.")
-        path = session.export()
+        path = session.export(edit.get("path"))
         return {"path": str(path), "message": exported(path)}
     raise TagError("wrong_type", f"unknown edit {op!r}")
 
@@ -213,6 +216,16 @@ def _describe(tag: dict) -> str:
         return f"sentence {tag['unit']}"
     quote = tag["quote"] if len(tag["quote"]) <= 60 else tag["quote"][:57] + "..."
     return f"'{quote}'"
+
+
+class LiveRegion(anywidget.AnyWidget):
+    """A status or alert region that is built once; setting ``value`` (plain text, paragraphs
+    separated by a blank line) changes only its text, so each message is announced once."""
+
+    _esm = STATIC / "live.js"
+    value = traitlets.Unicode("").tag(sync=True)
+    role = traitlets.Unicode("status").tag(sync=True)
+    css_class = traitlets.Unicode("kit-status").tag(sync=True)
 
 
 def tagger(exercise_id: str, **kwargs) -> Tagger:
@@ -262,10 +275,6 @@ _PANEL_CSS = """<style>
 _WIDE = {"description_width": "11em"}
 
 
-def _say(text: str, *, cls: str = "kit-status", role: str = "status") -> str:
-    return f"<div class='{cls}' role='{role}' aria-live='polite'>{_E(text)}</div>" if text else ""
-
-
 def _download_link(path: Path, data: str) -> str:
     encoded = base64.b64encode(data.encode("utf-8")).decode("ascii")
     return (f"<a class='kit-download' download='{_E(path.name, quote=True)}' "
@@ -295,7 +304,7 @@ class _Panel(_w.VBox):
         self.message = ""
         self.title_html = _w.HTML(f"{_PANEL_CSS}<h3>{_E(exercise.title)}</h3>"
                                   f"<p class='kit-help'>{_E(exercise.instructions)}</p>")
-        self.notices = _w.HTML()
+        self.notices = LiveRegion(role="alert", css_class="kit-notice")
         suggested = remembered_student(self.session.work_dir)
         self.suggested_student = suggested
         self.student_id = _w.Text(value=self.session.student.get("id") or suggested.get("id", ""),
@@ -312,7 +321,7 @@ class _Panel(_w.VBox):
         self.undo_button.on_click(lambda _b: self.apply({"op": "undo"}))
         self.redo_button.on_click(lambda _b: self.apply({"op": "redo"}))
         self.export_button.on_click(lambda _b: self.apply({"op": "export"}))
-        self.status = _w.HTML()
+        self.status = LiveRegion(role="status", css_class="kit-status")
         self.download = _w.HTML()
         body = self._build()
         super().__init__(children=[
@@ -402,14 +411,16 @@ class _Panel(_w.VBox):
 
     def _set_status(self, text: str) -> None:
         self.message = text
-        self.status.value = _say(text)
+        self.status.value = text
 
     def _refresh(self) -> None:
         s = self.session
         messages = list(s.messages)
         if s.closed_reason:
             messages.append(s.closed_reason)
-        self.notices.value = "".join(_say(m, cls="kit-notice", role="alert") for m in messages)
+        text = "\n\n".join(messages)
+        if self.notices.value != text:
+            self.notices.value = text
         student = s.student
         if student:
             self.student_hint.value = f"<span>(confirmed: {_E(student['id'])})</span>"
@@ -440,9 +451,9 @@ class _Panel(_w.VBox):
     def read_only(self) -> bool:
         return self.session.read_only or bool(self.session.closed_reason)
 
-    def export(self) -> Path:
-        """Export (the same as the Export button); returns the file's path."""
-        result = self.apply({"op": "export"})
+    def export(self, path: Path | str | None = None) -> Path:
+        """Export (the same as the Export button); returns the file's path (``path``: write it there)."""
+        result = self.apply({"op": "export"} if path is None else {"op": "export", "path": str(path)})
         if not result["ok"]:
             raise KitError(result["message"])
         return Path(result["path"])
@@ -876,13 +887,14 @@ class SelfCheck(_w.VBox):
         self.summary = ""
         self.off = ""
         self.summary_html = _w.HTML()
-        self.summary_html.add_class("kit-selfcheck-summary")
+        self.summary_live = LiveRegion(role="status", css_class="kit-status")
+        self.summary_live.add_class("kit-selfcheck-summary")
         if selfcheck.assessment_mode():
             self.off = selfcheck.OFF_MESSAGE
         elif self.exercise.mode != "practice":
             self.off = selfcheck.GRADED_MESSAGE.format(id=self.exercise.id)
         if self.off:
-            self.summary_html.value = _PANEL_CSS + _say(self.off, role="note")
+            self.summary_html.value = f"{_PANEL_CSS}<div class='kit-status' role='note'>{_E(self.off)}</div>"
             super().__init__(children=[self.summary_html])
             self.add_class("kit-selfcheck")
             return
@@ -901,7 +913,7 @@ class SelfCheck(_w.VBox):
         self.reference_button.observe(lambda _c: self._render_reference(), names="value")
         super().__init__(children=[
             _w.HBox([self.refresh_button, self.only, self.reference_button]),
-            self.summary_html, self.feedback, self.reference])
+            self.summary_live, self.summary_html, self.feedback, self.reference])
         self.add_class("kit-selfcheck")
         self.refresh()
 
@@ -923,16 +935,19 @@ class SelfCheck(_w.VBox):
         c = self.check
         if c is None:
             return
+        self.summary_live.value = c.summary
         details = "".join(f"<p>{_E(d)}</p>" for d in c.details)
-        self.summary_html.value = (f"{_PANEL_CSS}<div class='kit-card'>{_say(c.summary)}{details}</div>")
-        self.feedback.value = (f"<div class='kit-scroll' tabindex='0' role='region' aria-label='Feedback'>"
+        self.summary_html.value = f"{_PANEL_CSS}<div class='kit-card'>{details}</div>" if details else _PANEL_CSS
+        self.feedback.value = (f"<div class='kit-scroll' tabindex='0' role='region' "
+                               f"aria-label='{_E(f'Feedback: {self.exercise.title}', quote=True)}'>"
                                f"{selfcheck.render_html(c, only_to_review=self.only.value)}</div>")
         self._render_reference()
 
     def _render_reference(self) -> None:
         if self.reference_button.value:
             self.reference_button.description = "Hide the reference"
-            self.reference.value = (f"<div class='kit-scroll' tabindex='0' role='region' aria-label='Reference'>"
+            self.reference.value = (f"<div class='kit-scroll' tabindex='0' role='region' "
+                                    f"aria-label='{_E(f'Reference answers: {self.exercise.title}', quote=True)}'>"
                                     f"{selfcheck.render_reference_html(self.exercise.id)}</div>")
         else:
             self.reference_button.description = "Show the reference"

@@ -158,7 +158,7 @@ def test_a_read_only_work_folder_opens_read_only_and_shows_the_tags(read_only_wo
     assert not result["ok"] and "read-only" in result["message"]
     refused = t.apply({"op": "export"})
     assert not refused["ok"] and "folder you can write" in refused["message"]
-    elsewhere = t.session.export(tmp_path / "mine.json")  # export elsewhere works
+    elsewhere = t.export(tmp_path / "mine.json")  # export elsewhere works
     assert json.loads(elsewhere.read_text(encoding="utf-8"))["tags"][0]["unit"] == "title"
     t.close()
 

@@ -7,6 +7,7 @@ at the end of the run (and written to ``test-artifacts/notebook-times.json``).
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -255,3 +256,21 @@ def test_record_timeline_marks_the_editorial_and_keeps_the_window():
     # plotly draws the first category at the bottom: newest first here means the earliest event on top.
     dates = [datetime.strptime(y[:11], "%d %b %Y") for y in fig.layout.yaxis.categoryarray]
     assert dates == sorted(dates, reverse=True) and fig.layout.yaxis.autorange is None
+
+
+def test_tables_in_lessons_are_reachable_by_keyboard_and_have_no_empty_headers():
+    # axe-core: a scrolling table box must be focusable (scrollable-region-focusable) and named, and
+    # header cells must not be empty (empty-table-header), as pandas' two-row header leaves them.
+    from kit import compare
+
+    for frame, caption in ((compare.coverage_table(), "How each outlet reported the same days"),
+                           (compare.claims_table(), "The editorial's checkable claims")):
+        page = compare.show_table(frame, caption)._repr_html_()
+        assert re.search(r"<div class='kit-table' role='region' aria-label='[^']+' tabindex='0'", page)
+        assert f"<caption>{html.escape(caption)}</caption>" in page
+        headers = re.findall(r"<th[^>]*>(.*?)</th>", page)
+        assert headers and all(h.strip() for h in headers)
+        assert page.count("<tr") == len(frame) + 1  # one header row
+    for lesson, call in (("03-check-the-claims.ipynb", "compare.show_table(compare.claims_table()"),
+                         ("04-compare-outlets.ipynb", "compare.show_table(compare.coverage_table()")):
+        assert call in source(ROOT / "lessons" / lesson, "code")

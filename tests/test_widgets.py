@@ -132,5 +132,5 @@ def test_front_end_assets_ship_with_the_package():
     from kit.widgets import STATIC
 
     js = (STATIC / "tagger.js").read_text(encoding="utf-8")
-    assert "export default { render }" in js and "data-lm-suppress-shortcuts" in js
+    assert "export default { render }" in js and "stopPropagation" in js
     assert "aria-live" in js and "getSelection" not in js  # spans never come from browser selections

@@ -101,7 +101,7 @@ function render({ model, el: host }) {
   let dragging = false;
 
   // ---- static layout -------------------------------------------------------
-  const root = el("div", { class: `kit-tagger kit-mode-${mode}`, "data-lm-suppress-shortcuts": "true" });
+  const root = el("div", { class: `kit-tagger kit-mode-${mode}` });
   const live = el("div", { class: "kit-live", role: "status", "aria-live": "polite", "aria-atomic": "true" });
   // One Tab from the widget's start reaches the text (the controls come after it in reading order too).
   const skip = el("button", { type: "button", class: "kit-skip", text: "Skip to the text" });
@@ -159,8 +159,9 @@ function render({ model, el: host }) {
   // (the live region says them to screen readers, so the bar itself is not read twice).
   const statusLine = el("div", { class: "kit-status", "aria-hidden": "true" });
   const statusBar = el("div", { class: "kit-statusbar" }, statusLine);
+  const statusSlot = el("div", { class: "kit-statusslot" }, statusBar);
 
-  root.append(skip, header, connection, notices, paletteBox, statusBar, notePanel, textBox, legend, live);
+  root.append(skip, header, connection, notices, paletteBox, statusSlot, notePanel, textBox, legend, live);
   host.append(root);
   skip.addEventListener("click", () => textBox.focus());
   const buttonsNav = roving(buttons);
@@ -255,11 +256,50 @@ function render({ model, el: host }) {
     return tags;
   }
 
+  // Keep the status bar in view while the student works further down the text. CSS "sticky" cannot
+  // do it: the notebook's output areas scroll on their own (overflow), so the bar floats (fixed) at
+  // the top of the notebook's visible area while the widget's top is scrolled out of it.
+  let scroller = null;
+  function visibleTop() {
+    if (!scroller || !scroller.contains(root)) {
+      scroller = null;
+      for (let n = root.parentElement; n; n = n.parentElement) {
+        const o = getComputedStyle(n).overflowY;
+        if ((o === "auto" || o === "scroll") && n.scrollHeight > n.clientHeight) { scroller = n; break; }
+      }
+    }
+    return Math.max(0, scroller ? scroller.getBoundingClientRect().top : 0);
+  }
+  function placeStatus() {
+    const top = visibleTop();
+    const slot = statusSlot.getBoundingClientRect();
+    const box = root.getBoundingClientRect();
+    const float = slot.top < top && box.bottom > top + 3 * slot.height;
+    statusSlot.style.minHeight = float ? `${slot.height}px` : "";
+    statusBar.classList.toggle("kit-floating", float);
+    statusBar.style.width = float ? `${box.width}px` : "";
+    if (!float) {
+      statusBar.style.top = statusBar.style.left = "";
+      return;
+    }
+    // A transformed ancestor (JupyterLab's windowed notebook) moves what "fixed" is relative to:
+    // place the bar, measure where it landed, and correct by the difference.
+    statusBar.style.top = `${top}px`;
+    statusBar.style.left = `${box.left}px`;
+    const landed = statusBar.getBoundingClientRect();
+    statusBar.style.top = `${2 * top - landed.top}px`;
+    statusBar.style.left = `${2 * box.left - landed.left}px`;
+  }
+  const onScroll = () => requestAnimationFrame(placeStatus);
+  document.addEventListener("scroll", onScroll, { capture: true, passive: true });
+  window.addEventListener("resize", onScroll);
+
   function announce(message) {
     live.textContent = "";
     // a fresh text node makes screen readers read a repeated message again
     setTimeout(() => { live.textContent = message; }, 10);
     statusLine.textContent = message;
+    placeStatus();
   }
 
   // ---- the connection to Python ------------------------------------------------
@@ -287,7 +327,7 @@ function render({ model, el: host }) {
       announce(DISCONNECTED);
       return false;
     }
-    if (model.get("read_only")) {
+    if (model.get("read_only") && edit.op !== "export") { // Python says why an export is refused
       announce("Not saved: this copy is read-only (see the notice above).");
       return false;
     }
@@ -688,6 +728,8 @@ function render({ model, el: host }) {
     model.off("comm_live_update", onCommLive);
     window.removeEventListener("mouseup", stopDrag);
     window.removeEventListener("keydown", onKeydown, true);
+    document.removeEventListener("scroll", onScroll, { capture: true });
+    window.removeEventListener("resize", onScroll);
     if (downloadLink.href) URL.revokeObjectURL(downloadLink.href);
   };
 }

@@ -642,3 +642,37 @@ def focus(box) -> None:
     box.scroll_into_view_if_needed()
     box.focus()
     expect(box).to_be_focused()
+
+
+# -- accessibility ----------------------------------------------------------------------------------
+
+#: Impacts that fail a test; axe-core's "moderate" and "minor" findings are reported, not failed.
+BLOCKING_IMPACTS = ("critical", "serious")
+
+
+def axe_violations(page, include: str | list[str] | None = None) -> list[dict]:
+    """axe-core's violations in the page (or only inside the ``include`` CSS selectors).
+
+    Each: ``{"id", "impact", "help", "nodes": [html snippets]}``. axe-core comes bundled with
+    ``axe-playwright-python``, so nothing is fetched.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    selectors = [include] if isinstance(include, str) else include
+    context = {"include": [[s] for s in selectors]} if selectors else None
+    results = Axe().run(page, context=context, options={"resultTypes": ["violations"]})
+    return [{"id": v["id"], "impact": v.get("impact"), "help": v.get("help", ""),
+             "nodes": [n.get("html", "")[:160] for n in v.get("nodes", [])]}
+            for v in results.response.get("violations", [])]
+
+
+def impact_counts(violations: list[dict]) -> dict[str, int]:
+    """Nodes per impact, as the closing notes report them."""
+    counts = {impact: 0 for impact in ("critical", "serious", "moderate", "minor")}
+    for v in violations:
+        counts[v["impact"] or "minor"] = counts.get(v["impact"] or "minor", 0) + len(v["nodes"])
+    return counts
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
