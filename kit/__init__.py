@@ -26,9 +26,8 @@ from .corpus import (
     parse_document,
 )
 from .errors import DataError, KitError
+from ._version import __version__
 from .segment import Token
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Article",

@@ -11,7 +11,8 @@ import platform
 import sys
 from importlib import metadata
 
-from . import __version__, answers, corpus, resources
+from . import answers, corpus, resources
+from ._version import __version__
 from .errors import KitError
 
 _VERSIONS_OF = ("pysbd", "anywidget", "ipywidgets", "traitlets", "pandas", "plotly", "jupyterlab", "notebook")
@@ -105,6 +106,12 @@ class _Progress:
             self.stream.flush()
 
 
+def grading_formats() -> tuple[str, ...]:
+    from .grading.gradebook import FORMATS
+
+    return FORMATS
+
+
 def _grade_defaults() -> dict:
     from . import grading
 
@@ -117,7 +124,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     try:
         report = grading.grade(args.submissions, exercise=args.exercise, key=args.key, out=args.out,
                                fmt=args.format, roster=args.roster, assignment_id=args.assignment_id,
-                               force=args.force, progress=_Progress())
+                               points=args.points, force=args.force, progress=_Progress())
     except grading.UsageError as exc:
         print(f"kit grade: error: {exc}", file=sys.stderr)
         return 2
@@ -137,7 +144,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print("No files to check (folders held only hidden or system files).")
         return 1
     for c in checked:
-        name = grading._printable(c.source)
+        name = grading.printable(c.source)
         if c.ok:
             data = c.data
             print(f"OK         {name}: exercise {data['exercise']}, student {data['student']['id']}, "
@@ -146,7 +153,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         first = c.problems[0]
         print(f"NOT VALID  {name}: {grading.describe(first.code)}.")
         for problem in c.problems[:5]:
-            print(f"           - {grading._printable(problem.message)} [{problem.code}]")
+            print(f"           - {grading.printable(problem.message)} [{problem.code}]")
         if len(c.problems) > 5:
             print(f"           - ... and {len(c.problems) - 5} more")
         print(f"           What to do: {grading.advice(first.code)}")
@@ -183,20 +190,28 @@ def build_parser() -> argparse.ArgumentParser:
         "grade", help="grade a folder (or zip) of exported tag files: gradebook, feedback pages, LMS file",
         description="Grade students' exported tag files (files, folders and zip files as the LMS hands them "
                     "out). Writes grades.csv, items.csv, rejected.csv, a feedback page per student and, with "
-                    "--format, the LMS import file. Exit 0 when anything was graded, 1 when nothing could be, "
-                    "2 on usage errors.")
+                    "--format, the LMS import file (only students with a grade: a blank cell can erase a grade "
+                    "in the LMS). Exit 0 when anything was graded; 1 when nothing was (every file rejected, "
+                    "nobody in the roster matched, or output files exist and --force was not given: nothing "
+                    "is written then); 2 on usage errors (options that do not fit, a path that does not "
+                    "exist). LTI grade passback is not supported: import the file.")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="files, folders or zip files")
     grade.add_argument("--exercise", required=True, metavar="ID", help="the exercise id (see `kit exercises`)")
     grade.add_argument("--key", default=defaults["key"], metavar="FILE",
                        help="a private key (TOML or JSON); default: the exercise's built-in practice key")
     grade.add_argument("--out", default=defaults["out"], metavar="DIR",
                        help="output folder (default: graded-<exercise>)")
-    grade.add_argument("--format", default=defaults["fmt"], choices=("generic", "canvas", "moodle"),
-                       help="also write the LMS import file (default: %(default)s)")
+    grade.add_argument("--format", default=defaults["fmt"], choices=grading_formats(),
+                       help="also write the LMS import file (default: %(default)s; docs/grading.md)")
     grade.add_argument("--roster", default=defaults["roster"], metavar="FILE",
-                       help="class list CSV (e.g. the Canvas gradebook export) to join LMS ids")
+                       help="class list CSV from the LMS (docs/grading.md says which export) to find each "
+                            "student's LMS id; needed for canvas, brightspace and blackboard")
     grade.add_argument("--assignment-id", default=defaults["assignment_id"], metavar="N",
-                       help="Canvas's id of the assignment (the number in its address)")
+                       help="the LMS's id of the grade column (Canvas: the number in the assignment's address; "
+                            "Blackboard: the column id)")
+    grade.add_argument("--points", default=defaults["points"], type=float, metavar="N",
+                       help="scale the LMS file's scores to N points (default: the exercise's points; moodle: at "
+                            "most 100)")
     grade.add_argument("--force", action="store_true", default=defaults["force"],
                        help="replace output files from an earlier run")
     grade.set_defaults(run=_cmd_grade)

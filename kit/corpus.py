@@ -86,6 +86,18 @@ class Document:
     def _token_ends(self) -> list[int]:
         return [t.end for t in self.tokens]
 
+    def has_unit(self, unit_id: str) -> bool:
+        return unit_id in self._units_by_id
+
+    @cached_property
+    def token_starts(self) -> frozenset[int]:
+        """Where words start: a span must start at one of these (and end at one of :attr:`token_ends`)."""
+        return frozenset(t.start for t in self.tokens)
+
+    @cached_property
+    def token_ends(self) -> frozenset[int]:
+        return frozenset(t.end for t in self.tokens)
+
     def unit(self, unit_id: str) -> Unit:
         """The unit with this id (``"title"``, ``"standfirst"``, ``"p04.s2"``)."""
         try:

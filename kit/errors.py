@@ -23,3 +23,7 @@ class DataError(KitError):
         if field:
             where += f": field {field!r}"
         super().__init__(f"{where}: {problem}")
+
+
+class UsageError(KitError):
+    """The options do not fit together, or an argument names nothing (``kit`` exits with 2)."""

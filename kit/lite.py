@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from . import __version__
+from ._version import __version__
 from .errors import KitError
 
 DIST_NAME = "media-literacy-kit"

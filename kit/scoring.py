@@ -66,7 +66,11 @@ KAPPA_NOTE = (
 
 @dataclass(frozen=True)
 class ItemOutcome:
-    """The outcome for one key item (or one extra student span)."""
+    """The outcome for one key item (or one extra student span).
+
+    ``answer`` is the student's label ("" for none; labels joined by " / " when a passage got several);
+    ``span`` is the student's passage (start, end) in find mode, ``None`` elsewhere.
+    """
 
     item: str
     outcome: str
@@ -75,9 +79,10 @@ class ItemOutcome:
     answer: str
     expected: tuple[str, ...]
     feedback: str
+    span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"expected": list(self.expected)}
+        return asdict(self) | {"expected": list(self.expected), "span": list(self.span) if self.span else None}
 
 
 @dataclass(frozen=True)
@@ -117,33 +122,281 @@ def _total(earned: float, points: float) -> float:
     return round(min(max(earned, 0.0), points), 4)
 
 
-def _clamp(value: float, top: float) -> float:
-    return min(max(value, 0.0), top)
+def _accuracy(correct: int, n: int) -> float | None:
+    return correct / n if n else None
 
 
-# --- dispatch -------------------------------------------------------------------------------------
+# --- the scorer -----------------------------------------------------------------------------------
+
+
+class Scorer:
+    """Scores submissions of one exercise against one key: built once, then ``score(tags)`` per submission.
+
+    What every submission needs from the key (per-item points, the merged reference spans, an index
+    of the key spans) is worked out here, once; scoring a submission changes nothing, so one scorer
+    serves a whole class and the self-check alike.
+
+    >>> from kit import answers
+    >>> scorer = Scorer.for_exercise(answers.exercise("claims-practice"), answers.load_key("claims-practice"))
+    >>> scorer.score([{"kind": "sentence", "unit": "p05.s1", "label": "CHECK"}]).score
+    1.0
+    """
+
+    def __init__(self, key: Key, *, points: float, task: str = "", evidence_share: float = 0.0,
+                 exercise_id: str = ""):
+        self.key = key
+        self.kind = key.kind
+        self.points = float(points)
+        self.exercise_id = exercise_id
+        n = len(key.items)
+        self.per_item = self.points / n if n else 0.0
+        if self.kind == "verdict" and not 0 <= evidence_share <= 1:
+            raise ValueError(f"evidence_share must lie in [0, 1], got {evidence_share!r}")
+        self.evidence_share = evidence_share
+        if self.kind == "sentence":
+            self._score = self._sentences
+        elif self.kind == "span" and task == "name":
+            self._score = self._named_spans
+        elif self.kind == "span":
+            self._score = self._spans
+            self._index = _Index((k.start, k.end, n) for n, k in enumerate(key.items))
+            reference = [(k.start, k.end, k.labels[0]) for k in key.items]
+            self._refs = _by_label(merge_spans(reference))
+            self._refs_blind = _by_label(merge_spans([(s, e, "*") for s, e, _ in reference]))
+        elif self.kind == "verdict":
+            self._score = self._verdicts
+        elif self.kind == "cell":
+            self._score = self._cells
+        else:
+            raise KitError(f"no scoring for {self.kind} exercises")
+
+    @classmethod
+    def for_exercise(cls, exercise: Exercise, key: Key) -> "Scorer":
+        if key.kind != exercise.kind:
+            raise KitError(f"exercise {exercise.id!r} takes {exercise.kind} tags, but the key is a {key.kind} key")
+        return cls(key, points=exercise.points, task=exercise.task, evidence_share=exercise.evidence_share,
+                   exercise_id=exercise.id)
+
+    def score(self, tags: Iterable[dict]) -> Result:
+        """Score one submission's tags (malformed tags score nothing; of two with one identity, the later counts)."""
+        return self._score(list(tags))
+
+    def _result(self, earned: float, items: list[ItemOutcome], metrics: dict) -> Result:
+        return Result(self.exercise_id, self.kind, _total(earned, self.points), self.points, tuple(items),
+                      _plain(metrics))
+
+    # -- sentences: claim types ------------------------------------------------------------------
+    def _sentences(self, tags: list) -> Result:
+        by_unit = _latest(tags, "sentence", lambda t: t["unit"])
+        per = self.per_item
+        items: list[ItemOutcome] = []
+        gold: list[str] = []  # preferred labels
+        pred: list[str] = []  # for the metrics: another accepted label counts as the preferred one
+        cw_tp = cw_fp = cw_fn = 0
+        for answer in self.key.items:
+            tag = by_unit.get(answer.unit)
+            label = _label(tag)
+            gold.append(answer.labels[0])
+            if label is None:
+                items.append(ItemOutcome(answer.unit, "missing", 0.0, per, "", answer.labels, answer.why))
+                pred.append(_NO_ANSWER)
+                continue
+            ok = label in answer.labels
+            items.append(ItemOutcome(answer.unit, "correct" if ok else "wrong", per if ok else 0.0, per, label,
+                                     answer.labels, answer.why))
+            pred.append(answer.labels[0] if ok else label)
+            flagged = tag.get("checkworthy") is True
+            cw_tp += flagged and answer.checkworthy
+            cw_fp += flagged and not answer.checkworthy
+            cw_fn += not flagged and bool(answer.checkworthy)
+        n = len(items)
+        correct = sum(i.outcome == "correct" for i in items)
+        answered = n - pred.count(_NO_ANSWER)
+        prf = per_label_prf(gold, pred)
+        kappa = _kappa(n, correct, Counter(gold), Counter(pred))
+        metrics = {
+            "accuracy": _accuracy(correct, n),
+            "macro_f1": prf["macro"]["f1"] if n else None,
+            "per_label": prf["labels"],
+            "kappa": None if math.isnan(kappa) else kappa,
+            "kappa_note": KAPPA_NOTE,
+            "checkworthy_f1": _binary_f1(cw_tp, cw_fp, cw_fn) if answered else None,
+            "answered": answered,
+            "n_items": n,
+        }
+        return self._result(per * correct, items, metrics)
+
+    # -- spans: find and name --------------------------------------------------------------------
+    def _spans(self, tags: list) -> Result:
+        """Score = label-matched SemEval F1 x points; one outcome per key span for feedback, then extras."""
+        student = _span_tags(tags)
+        mapped = merge_spans([(s, e, self._mapped_label((s, e, label))) for s, e, label in student])
+        p, r, f1 = _semeval(mapped, self._refs)
+        bp, br, bf1 = _semeval(merge_spans([(s, e, "*") for s, e, _ in student]), self._refs_blind)
+        items = self._span_items(merge_spans(student))
+        counts = Counter(i.outcome for i in items)
+        metrics = {
+            "label_matched": {"precision": p, "recall": r, "f1": f1},
+            "label_blind": {"precision": bp, "recall": br, "f1": bf1},
+            "outcomes": {name: counts.get(name, 0) for name in SPAN_OUTCOMES},
+            "n_student_spans": len(student),
+            "n_key_spans": len(self.key.items),
+        }
+        return self._result(f1 * self.points, items, metrics)
+
+    def _mapped_label(self, span: Span) -> str:
+        """The key's preferred label when the student's label is accepted by an overlapping key span.
+
+        With several such key spans, the one with the largest overlap wins (then the one whose
+        preferred label is the student's own, then the earliest).
+        """
+        start, end, label = span
+        best = None
+        for n in self._index.overlapping(start, end):
+            k = self.key.items[n]
+            inter = min(end, k.end) - max(start, k.start)
+            if inter > 0 and label in k.labels:
+                rank = (-inter, k.labels[0] != label, k.start, k.end, k.id)
+                if best is None or rank < best[0]:
+                    best = (rank, k.labels[0])
+        return best[1] if best else label
+
+    def _span_items(self, student: list[Span]) -> list[ItemOutcome]:
+        """Per key span the outcome of the student span that answers it best (ties: the earlier span),
+        then one ``extra`` per student span that meets no key span."""
+        best: dict[int, tuple] = {}  # key position -> (rank, span, outcome)
+        extras = []
+        for span in student:
+            met = False
+            for n in self._index.overlapping(span[0], span[1]):
+                k = self.key.items[n]
+                found = _classify(span, k)
+                if found is None:
+                    continue
+                met = True
+                name, closeness = found
+                rank = (_SPAN_RANK[name], -closeness)
+                held = best.get(n)
+                if held is None or (rank, span) < (held[0], held[1]):
+                    best[n] = (rank, span, ItemOutcome(k.id, name, 0.0, 0.0, span[2], k.labels, k.why,
+                                                       (span[0], span[1])))
+            if not met:
+                extras.append(span)
+        items = [best[n][2] if n in best else ItemOutcome(k.id, "missed", 0.0, 0.0, "", k.labels, k.why)
+                 for n, k in enumerate(self.key.items)]
+        items += [ItemOutcome(f"extra:{s}-{e}", "extra", 0.0, 0.0, label, (), EXTRA_FEEDBACK, (s, e))
+                  for s, e, label in sorted(extras)]
+        return items
+
+    def _named_spans(self, tags: list) -> Result:
+        """Name the highlighted span: the tag with exactly the key span's offsets; accuracy.
+
+        A passage given several different labels is wrong: the student must commit to one.
+        """
+        labels_at: dict[tuple[int, int], set[str]] = {}
+        for start, end, label in _span_tags(tags):
+            labels_at.setdefault((start, end), set()).add(label)
+        per = self.per_item
+        items = []
+        for k in self.key.items:
+            given = sorted(labels_at.get((k.start, k.end), ()))
+            if not given:
+                items.append(ItemOutcome(k.id, "missing", 0.0, per, "", k.labels, k.why))
+                continue
+            ok = len(given) == 1 and given[0] in k.labels
+            items.append(ItemOutcome(k.id, "correct" if ok else "wrong", per if ok else 0.0, per, " / ".join(given),
+                                     k.labels, k.why))
+        n = len(items)
+        correct = sum(i.outcome == "correct" for i in items)
+        metrics = {"accuracy": _accuracy(correct, n), "answered": sum(i.outcome != "missing" for i in items),
+                   "n_items": n}
+        return self._result(per * correct, items, metrics)
+
+    # -- verdicts --------------------------------------------------------------------------------
+    def _verdicts(self, tags: list) -> Result:
+        """(1 - share) of an item's points for an accepted verdict, plus share x F1 of the cited record items."""
+        by_claim = _latest(tags, "verdict", lambda t: t["claim"])
+        per, share = self.per_item, self.evidence_share
+        items, f1s = [], []
+        for answer in self.key.items:
+            feedback = answer.evidence + (f"\n\nCaveat: {answer.caveat}" if answer.caveat else "")
+            tag = by_claim.get(answer.id)
+            label = _label(tag)
+            if label is None:
+                items.append(ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, feedback))
+                f1s.append(0.0)
+                continue
+            evidence = tag.get("evidence")
+            cited = [e for e in evidence if isinstance(e, str)] if isinstance(evidence, list) else []
+            ev_f1 = set_f1(cited, answer.record)
+            ok = label in answer.labels
+            earned = min(max(per * ((1 - share) * ok + share * ev_f1), 0.0), per)
+            items.append(ItemOutcome(answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
+                                     feedback))
+            f1s.append(ev_f1)
+        n = len(items)
+        correct = sum(i.outcome == "correct" for i in items)
+        metrics = {"accuracy": _accuracy(correct, n), "evidence_f1_mean": sum(f1s) / n if n else None,
+                   "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
+        return self._result(sum(i.score for i in items), items, metrics)
+
+    # -- cells: the comparison grid --------------------------------------------------------------
+    def _cells(self, tags: list) -> Result:
+        """Credit for an accepted value; accuracy overall and per field."""
+        by_cell = _latest(tags, "cell", lambda t: (t["item"], t["field"]))
+        per = self.per_item
+        totals = Counter(a.field for a in self.key.items)
+        right = dict.fromkeys(totals, 0)
+        items = []
+        for answer in self.key.items:
+            label = _label(by_cell.get((answer.item, answer.field)))
+            if label is None:
+                items.append(ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, answer.why))
+                continue
+            ok = label in answer.labels
+            items.append(ItemOutcome(answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label,
+                                     answer.labels, answer.why))
+            right[answer.field] += ok
+        n = len(items)
+        correct = sum(i.outcome == "correct" for i in items)
+        metrics = {"accuracy": _accuracy(correct, n),
+                   "per_field": {f: right[f] / total for f, total in totals.items()},
+                   "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
+        return self._result(per * correct, items, metrics)
 
 
 def score(exercise: Exercise, key: Key, tags: Iterable[dict]) -> Result:
-    """Score ``tags`` for ``exercise`` against ``key`` (dispatch on kind and task)."""
-    if key.kind != exercise.kind:
-        raise KitError(f"exercise {exercise.id!r} takes {exercise.kind} tags, but the key is a {key.kind} key")
-    tags = list(tags)
-    if exercise.kind == "sentence":
-        return score_sentences(key, tags, points=exercise.points, exercise_id=exercise.id)
-    if exercise.kind == "span":
-        if exercise.task == "name":
-            return score_named_spans(key, tags, points=exercise.points, exercise_id=exercise.id)
-        return score_spans(key, tags, points=exercise.points, exercise_id=exercise.id)
-    if exercise.kind == "verdict":
-        return score_verdicts(key, tags, points=exercise.points, evidence_share=exercise.evidence_share,
-                              exercise_id=exercise.id)
-    if exercise.kind == "cell":
-        return score_cells(key, tags, points=exercise.points, exercise_id=exercise.id)
-    raise KitError(f"no scoring for {exercise.kind} exercises")
+    """Score ``tags`` for ``exercise`` against ``key`` (a :class:`Scorer` for one submission)."""
+    return Scorer.for_exercise(exercise, key).score(tags)
 
 
-def _latest(tags: Iterable[dict], kind: str, ident) -> dict:
+def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Claim types: credit when the label is accepted; accuracy, per-label P/R/F1, kappa, check-worthy F1."""
+    return Scorer(key, points=points, exercise_id=exercise_id).score(tags)
+
+
+def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Find and name: score = label-matched SemEval F1 x points; outcomes per key span for feedback."""
+    return Scorer(key, points=points, task="find", exercise_id=exercise_id).score(tags)
+
+
+def score_named_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Name the highlighted span: accuracy over the key's passages."""
+    return Scorer(key, points=points, task="name", exercise_id=exercise_id).score(tags)
+
+
+def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_share: float,
+                   exercise_id: str = "") -> Result:
+    """Verdicts: (1 - share) for an accepted verdict plus share x F1 of the cited record items."""
+    return Scorer(key, points=points, evidence_share=evidence_share, exercise_id=exercise_id).score(tags)
+
+
+def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
+    """Comparison grid: credit for an accepted value; accuracy overall and per field."""
+    return Scorer(key, points=points, exercise_id=exercise_id).score(tags)
+
+
+def _latest(tags: Iterable[dict], kind: str, ident: Callable[[dict], Any]) -> dict:
     """Tags of one kind by identity; of two tags with the same identity, the later one wins."""
     out: dict = {}
     for tag in tags:
@@ -155,122 +408,19 @@ def _latest(tags: Iterable[dict], kind: str, ident) -> dict:
     return out
 
 
-def _tags_by(tags: Iterable[dict], kind: str, *fields: str) -> dict:
-    """:func:`_latest` keyed by the values of ``fields`` (one value, or a tuple of them)."""
-    if not isinstance(tags, (list, tuple)):
-        tags = list(tags)  # read twice when a tag is malformed
-    ident = itemgetter(*fields)
-    try:  # the common case, well-formed tags, in one pass
-        return {ident(t): t for t in tags if t.get("kind") == kind}
-    except (AttributeError, KeyError, TypeError):
-        return _latest(tags, kind, ident)
-
-
 def _label(tag: dict | None) -> str | None:
     """The tag's label, or None when there is no tag or no usable label."""
     label = tag.get("label") if tag else None
     return label if isinstance(label, str) and label else None
 
 
-def _accuracy(correct: int, n: int) -> float | None:
-    return correct / n if n else None
-
-
-# --- sentences ------------------------------------------------------------------------------------
-
-
-def score_sentences(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
-    """Claim types: credit when the label is accepted; accuracy, per-label P/R/F1, kappa, check-worthy F1."""
-    by_unit = _tags_by(tags, "sentence", "unit")
-    n = len(key.items)
-    per = points / n if n else 0.0
-    rows, n_gold = _sentence_rows(key, per)
-    items: list[ItemOutcome] = []
-    preds: list[str] = []  # for the metrics: another accepted label counts as the preferred one
-    cw_tp = cw_fp = cw_fn = 0
-    for unit, checkworthy, outcomes in rows:
-        tag = by_unit.get(unit)
-        label = tag.get("label") if tag is not None else None
-        if type(label) is not str or not label:
-            label = None
-        entry = outcomes.get(label)
-        if entry is None:
-            entry = outcomes[label] = _sentence_outcome(key.items, unit, label, per)
-        items.append(entry[0])
-        preds.append(entry[1])
-        if label is not None:
-            flagged = tag.get("checkworthy") is True
-            if flagged:
-                cw_tp += checkworthy
-                cw_fp += not checkworthy
-            else:
-                cw_fn += checkworthy
-    n_pred = Counter(preds)
-    tp = Counter(item.expected[0] for item in items if item.outcome == "correct")
-    correct = tp.total()
-    answered = n - n_pred[_NO_ANSWER]
-    prf = _prf_table(tp, n_pred, n_gold)
-    kappa = _kappa(n, correct, n_gold, n_pred)
-    metrics = {
-        "accuracy": _accuracy(correct, n),
-        "macro_f1": prf["macro"]["f1"] if n else None,
-        "per_label": prf["labels"],
-        "kappa": None if math.isnan(kappa) else kappa,
-        "kappa_note": KAPPA_NOTE,
-        "checkworthy_f1": _binary_f1(cw_tp, cw_fp, cw_fn) if answered else None,
-        "answered": answered,
-        "n_items": n,
-    }
-    return Result(exercise_id, "sentence", _total(per * correct, points), float(points), tuple(items), metrics)
-
-
-# Item outcomes are immutable, so every submission scored against the same key shares them: a class
-# of 5,000 builds each (sentence, answer) outcome once instead of 5,000 times. Keyed by the key's
-# identity (hashing a whole key per call would cost more than it saves); the key is kept alive with
-# its table so that the identity cannot be reused.
-_SHARED: dict[tuple[str, int, float], tuple[Key, Any]] = {}
-
-
-def _shared(what: str, key: Key, per: float, build: Callable[[], Any]) -> Any:
-    """The table ``what`` for ``key`` (and points per item), built by ``build()`` on first use."""
-    entry = _SHARED.get((what, id(key), per))
-    if entry is None or entry[0] is not key:
-        if len(_SHARED) > 64:
-            _SHARED.clear()
-        entry = _SHARED[(what, id(key), per)] = (key, build())
-    return entry[1]
-
-
-def _interned(table: dict, *fields: Any) -> ItemOutcome:
-    """The shared :class:`ItemOutcome` with these fields (``table`` comes from :func:`_shared`)."""
-    found = table.get(fields)
-    if found is None:
-        found = table[fields] = ItemOutcome(*fields)
-    return found
-
-
-def _sentence_rows(key: Key, per: float) -> tuple[list[tuple[str, bool, dict]], Counter]:
-    """Per key sentence: unit, check-worthy, and its outcomes by answer (filled as answers turn up)."""
-    def build():
-        rows = [(a.unit, bool(a.checkworthy), {}) for a in key.items]
-        return rows, Counter(a.labels[0] for a in key.items)
-    return _shared("sentences", key, per, build)
-
-
-def _sentence_outcome(answers, unit: str, label: str | None, per: float) -> tuple[ItemOutcome, str]:
-    """The outcome of one answer, and the label the metrics count for it."""
-    answer = next(a for a in answers if a.unit == unit)
-    if label is None:
-        return ItemOutcome(unit, "missing", 0.0, per, "", answer.labels, answer.why), _NO_ANSWER
-    if label in answer.labels:
-        return ItemOutcome(unit, "correct", per, per, label, answer.labels, answer.why), answer.labels[0]
-    return ItemOutcome(unit, "wrong", 0.0, per, label, answer.labels, answer.why), label
-
-
 def _binary_f1(tp: int, fp: int, fn: int) -> float:
     """F1 of the positive class from its counts; 1.0 when neither side has a positive (nothing to find,
     nothing claimed)."""
     return 1.0 if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+# --- agreement statistics -------------------------------------------------------------------------
 
 
 def per_label_prf(gold: Sequence[str], pred: Sequence[str | None]) -> dict[str, dict]:
@@ -285,26 +435,17 @@ def per_label_prf(gold: Sequence[str], pred: Sequence[str | None]) -> dict[str, 
         raise ValueError("gold and pred must have the same length")
     pred = [_NO_ANSWER if p is None else p for p in pred]
     tp: Counter = Counter(g for g, p in zip(gold, pred) if g == p)
-    return _prf_table(tp, Counter(pred), Counter(gold))
-
-
-def _prf_table(tp: Counter, n_pred: Counter, n_gold: Counter) -> dict[str, dict]:
-    """:func:`per_label_prf` from its counts (``n_pred`` may count ``_NO_ANSWER``, which is no label)."""
+    n_pred, n_gold = Counter(pred), Counter(gold)
     labels = sorted((n_gold.keys() | n_pred.keys()) - {_NO_ANSWER})
     table = {}
-    sum_p = sum_r = sum_f = 0  # summed in label order, as sum() over the table would
     for label in labels:
         hits, predicted, actual = tp.get(label, 0), n_pred.get(label, 0), n_gold.get(label, 0)
         precision = hits / predicted if predicted else 0.0
         recall = hits / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         table[label] = {"precision": precision, "recall": recall, "f1": f1, "support": actual}
-        sum_p += precision
-        sum_r += recall
-        sum_f += f1
     k = len(labels)
-    macro = {"precision": sum_p / k, "recall": sum_r / k, "f1": sum_f / k} if k else \
-        {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    macro = {m: sum(row[m] for row in table.values()) / k if k else 0.0 for m in ("precision", "recall", "f1")}
     return {"labels": table, "macro": macro}
 
 
@@ -382,8 +523,7 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+# --- spans: the SemEval computation ---------------------------------------------------------------
 
 
 def _prf(prec_num: float, prec_den: int, rec_num: float, rec_den: int) -> tuple[float, float, float]:
@@ -404,37 +544,7 @@ def semeval_prf(student: Iterable[Span], reference: Iterable[Span]) -> tuple[flo
     Empty cases: nothing on either side gives ``(0.0, 0.0, 1.0)``; one side empty gives
     ``(0.0, 0.0, 0.0)``.
     """
-    refs = merge_spans(reference)
-    subs = [(label, s, e) for s, e, label in merge_spans(student)]
-    return _pooled(subs, {}, _by_label(refs), len(refs))
-
-
-_END = itemgetter(1)
-
-
-def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
-    out: dict[str, list[tuple[int, int]]] = {}
-    for start, end, label in merged:
-        out.setdefault(label, []).append((start, end))
-    return out
-
-
-def _shares(span: Span, refs: dict[str, list[tuple[int, int]]]) -> tuple[tuple[float, float], ...]:
-    """For each same-label reference span that ``span`` overlaps, in order: the overlap divided by
-    the length of ``span`` (its share of precision) and by the reference span's (of recall).
-
-    ``refs`` are merged (see :func:`_by_label`), so per label their starts and their ends both
-    rise: the ones that overlap ``span`` sit together, from the first that ends after its start."""
-    start, end, label = span
-    same = refs.get(label, ())
-    out = []
-    for n in range(bisect_right(same, start, key=_END), len(same)):
-        t_start, t_end = same[n]
-        if t_start >= end:
-            break
-        inter = min(end, t_end) - max(start, t_start)
-        out.append((inter / (end - start), inter / (t_end - t_start)))
-    return tuple(out)
+    return _semeval(merge_spans(student), _by_label(merge_spans(reference)))
 
 
 def semeval_prf_blind(student: Iterable[Span], reference: Iterable[Span]) -> tuple[float, float, float]:
@@ -442,24 +552,42 @@ def semeval_prf_blind(student: Iterable[Span], reference: Iterable[Span]) -> tup
     return semeval_prf([(s, e, "*") for s, e, _ in student], [(s, e, "*") for s, e, _ in reference])
 
 
-# --- spans: find mode -----------------------------------------------------------------------------
+def _by_label(merged: list[Span]) -> dict[str, list[tuple[int, int]]]:
+    """Merged spans by label; per label their starts and their ends both rise."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for start, end, label in merged:
+        out.setdefault(label, []).append((start, end))
+    return out
+
+
+def _semeval(student: list[Span], refs: dict[str, list[tuple[int, int]]]) -> tuple[float, float, float]:
+    """P, R, F1 of merged student spans (sorted by label, then start) against merged reference spans by
+    label, summed in the order the official scorer's loops add them."""
+    prec = rec = 0.0
+    for start, end, label in student:
+        same = refs.get(label, ())
+        # the reference spans of this label that overlap sit together, from the first ending after start
+        for n in range(bisect_right(same, start, key=_END), len(same)):
+            t_start, t_end = same[n]
+            if t_start >= end:
+                break
+            inter = min(end, t_end) - max(start, t_start)
+            prec += inter / (end - start)
+            rec += inter / (t_end - t_start)
+    return _prf(prec, len(student), rec, sum(len(v) for v in refs.values()))
+
+
+_END = itemgetter(1)
 
 
 def _span_tags(tags: Iterable[dict]) -> list[Span]:
-    """Well-formed span tags as (start, end, label), duplicates removed, in a fixed order."""
-    try:  # the common case, well-formed tags, in one pass
-        spans = {(t["start"], t["end"], t["label"]) for t in tags if t.get("kind") == "span"}
-        if all(type(s) is int and type(e) is int and type(lab) is str and s < e for s, e, lab in spans):
-            return sorted(spans)
-    except (AttributeError, KeyError, TypeError):
-        pass
+    """Well-formed span tags as (start, end, label), duplicates removed, sorted."""
     out = set()
     for tag in tags:
         if not isinstance(tag, dict) or tag.get("kind") != "span":
             continue
         start, end, label = tag.get("start"), tag.get("end"), tag.get("label")
-        if (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
-                and not isinstance(end, bool) and isinstance(label, str) and start < end):
+        if type(start) is int and type(end) is int and isinstance(label, str) and start < end:
             out.add((start, end, label))
     return sorted(out)
 
@@ -482,35 +610,10 @@ class _Index:
             i -= 1
 
 
-def _key_index(key_items) -> _Index:
-    return _Index((k.start, k.end, k) for k in key_items)
-
-
-def _map_label(span: Span, key_items, index: _Index | None = None) -> str:
-    """The key's preferred label when the student's label is accepted by an overlapping key span.
-
-    With several such key spans, the one with the largest overlap wins (then the one whose
-    preferred label is the student's own, then the earliest).
-    """
-    start, end, label = span
-    best = None
-    for k in (index or _key_index(key_items)).overlapping(start, end):
-        inter = _overlap((start, end), (k.start, k.end))
-        if inter and label in k.labels:
-            rank = (-inter, k.labels[0] != label, k.start, k.end, k.id)
-            if best is None or rank < best[0]:
-                best = (rank, k.labels[0])
-    return best[1] if best else label
-
-
-def _describe(span: Span) -> str:
-    return f"{span[2]} @ {span[0]}-{span[1]}"
-
-
 def _classify(span: Span, k) -> tuple[str, float] | None:
     """The outcome one student span gives key span ``k``, with a closeness for tie-breaks."""
-    inter = _overlap((span[0], span[1]), (k.start, k.end))
-    if not inter:
+    inter = min(span[1], k.end) - max(span[0], k.start)
+    if inter <= 0:
         return None
     closeness = 2 * inter / ((span[1] - span[0]) + (k.end - k.start))
     if span[2] not in k.labels:
@@ -526,220 +629,6 @@ def _classify(span: Span, k) -> tuple[str, float] | None:
     return "partly_found", closeness
 
 
-def span_outcomes(key: Key, student: Iterable[Span], key_index: _Index | None = None) -> list[ItemOutcome]:
-    """One outcome per key span (best student span wins), then one per extra student span."""
-    return _span_outcomes(_span_tables(key), merge_spans(student))
-
-
-class _SpanTables:
-    """What scoring spans against one key needs again and again, worked out once per key: the merged
-    reference, and per student span (students pick the same passages) its mapped label and how it
-    meets each key span it overlaps. The item outcomes are shared like the sentences' ones."""
-
-    def __init__(self, key: Key):
-        self.key = key
-        self.index = _key_index(key.items)
-        reference = [(k.start, k.end, k.labels[0]) for k in key.items]
-        merged = merge_spans(reference)
-        self.refs, self.n_refs = _by_label(merged), len(merged)
-        blind = merge_spans([(s, e, "*") for s, e, _ in reference])
-        self.refs_blind, self.n_refs_blind = _by_label(blind), len(blind)
-        self.position = {id(k): n for n, k in enumerate(key.items)}
-        self.forget()
-
-    def forget(self) -> None:
-        """Drop what was learnt about student spans (a long-lived kernel can see very many)."""
-        self.outcomes: dict[tuple[str, str, Span | None], ItemOutcome] = {}
-        # per student span: (mapped label, ((key position, rank, shared outcome), ...)), see learn()
-        self.facts: dict[Span, tuple[str, tuple[tuple[int, tuple[int, float], ItemOutcome], ...]]] = {}
-        # SemEval shares per span, keyed (label, start, end) as spans are summed; label-matched, label-blind
-        self.shares: tuple[dict[tuple[str, int, int], tuple], dict[tuple[str, int, int], tuple]] = ({}, {})
-        self.missed = [self.outcome(k.id, "missed", None, k.labels, k.why) for k in self.key.items]
-
-    def prf(self, merged: list[Span], blind: bool) -> tuple[float, float, float]:
-        """:func:`semeval_prf` against the key, for merged student spans (sorted by label, then start)."""
-        return _pooled([(label, s, e) for s, e, label in merged], self.shares[blind],
-                       self.refs_blind if blind else self.refs, self.n_refs_blind if blind else self.n_refs)
-
-    def outcome(self, item_id: str, outcome: str, span: Span | None, labels: tuple[str, ...], feedback: str
-                ) -> ItemOutcome:
-        k = (item_id, outcome, span)
-        shared = self.outcomes.get(k)
-        if shared is None:
-            answer = _describe(span) if span is not None else ""
-            shared = self.outcomes[k] = ItemOutcome(item_id, outcome, 0.0, 0.0, answer, labels, feedback)
-        return shared
-
-    def learn(self, span: Span) -> tuple[str, tuple]:
-        """The facts of one student span: its mapped label, and for every key span it overlaps, the
-        key span's position, the rank of the meeting (the outcome's, then closeness: the lower, the
-        better ``span`` answers that key span) and the outcome it gives."""
-        met = []
-        for k in self.index.overlapping(span[0], span[1]):
-            found = _classify(span, k)
-            if found is not None:
-                name, closeness = found
-                met.append((self.position[id(k)], (_SPAN_RANK[name], -closeness),
-                            self.outcome(k.id, name, span, k.labels, k.why)))
-        found = self.facts[span] = (_map_label(span, self.key.items, self.index), tuple(met))
-        return found
-
-    def items(self, best: dict[int, tuple], extras: list[Span]) -> list[ItemOutcome]:
-        """One outcome per key span (``best``, from :func:`_keep_best`), then one per extra span."""
-        items = self.missed[:]
-        for position, held in best.items():
-            items[position] = held[2]
-        for span in sorted(extras):
-            items.append(self.outcome(f"extra:{span[0]}-{span[1]}", "extra", span, (), EXTRA_FEEDBACK))
-        return items
-
-    def score(self, student: list[Span]) -> tuple[tuple[float, float, float], tuple[float, float, float],
-                                                   list[ItemOutcome]] | None:
-        """Label-matched and label-blind P/R/F1 and the item outcomes, in one pass over ``student``
-        (sorted by start, end and label, no duplicates); ``None`` when two spans of one label overlap
-        before or after mapping (they must be merged first: the general path does that).
-
-        The same sums as :func:`semeval_prf`, in the same order: the label-matched spans by label,
-        then start; the label-blind ones by start."""
-        facts, learn = self.facts, self.learn
-        best: dict[int, tuple] = {}
-        extras = []
-        mapped = []
-        own_end: dict[str, int] = {}
-        mapped_end: dict[str, int] = {}
-        blind: list[tuple[str, int, int]] = []
-        blind_start = blind_end = -1
-        for span in student:
-            start, end, label = span
-            to, met = facts.get(span) or learn(span)
-            if own_end.get(label, -1) > start or mapped_end.get(to, -1) > start:
-                return None
-            own_end[label] = end
-            mapped_end[to] = end
-            mapped.append((to, start, end))
-            if start < blind_end:  # label-blind: overlapping spans merge (sorted by start)
-                if end > blind_end:
-                    blind_end = end
-            else:
-                if blind_end >= 0:
-                    blind.append(("*", blind_start, blind_end))
-                blind_start, blind_end = start, end
-            if met:
-                _keep_best(best, span, met)
-            else:
-                extras.append(span)
-        if blind_end >= 0:
-            blind.append(("*", blind_start, blind_end))
-        mapped.sort()
-        matched = _pooled(mapped, self.shares[False], self.refs, self.n_refs)
-        blind_prf = _pooled(blind, self.shares[True], self.refs_blind, self.n_refs_blind)
-        return matched, blind_prf, self.items(best, extras)
-
-
-def _keep_best(best: dict[int, tuple], span: Span, met: tuple) -> None:
-    """For each key span that ``span`` meets, keep (rank, span, outcome) in ``best`` when it answers
-    that key span better than the span held so far (ties: the earlier span)."""
-    for position, rank, shared in met:
-        held = best.get(position)
-        if held is None or (rank, span) < (held[0], held[1]):
-            best[position] = (rank, span, shared)
-
-
-def _pooled(spans: list[tuple[str, int, int]], cache: dict, refs: dict[str, list[tuple[int, int]]],
-            n_refs: int) -> tuple[float, float, float]:
-    """P, R, F1 from merged student spans given as (label, start, end), sorted, and their shares
-    (cached in ``cache``), summed in the order the official scorer's loops add them."""
-    prec = rec = 0.0
-    for k in spans:
-        found = cache.get(k)
-        if found is None:
-            found = cache[k] = _shares((k[1], k[2], k[0]), refs)
-        for to_precision, to_recall in found:
-            prec += to_precision
-            rec += to_recall
-    return _prf(prec, len(spans), rec, n_refs)
-
-
-# How many distinct things a shared table may learn before it starts afresh: far more than a class of
-# thousands brings, and a bound on the memory of a kernel that scores for days.
-_TABLE_LIMIT = 200_000
-
-
-def _span_tables(key: Key) -> _SpanTables:
-    tables = _shared("spans", key, 0.0, lambda: _SpanTables(key))
-    if len(tables.facts) + len(tables.outcomes) + len(tables.shares[0]) > _TABLE_LIMIT:
-        tables.forget()
-    return tables
-
-
-def _span_outcomes(tables: _SpanTables, spans: list[Span]) -> list[ItemOutcome]:
-    best: dict[int, tuple] = {}
-    extras = []
-    for span in spans:
-        met = (tables.facts.get(span) or tables.learn(span))[1]
-        if met:
-            _keep_best(best, span, met)
-        else:
-            extras.append(span)
-    return tables.items(best, extras)
-
-
-def score_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
-    """Find and name: score = label-matched SemEval F1 x points; outcomes per key span for feedback."""
-    student = _span_tags(tags)
-    tables = _span_tables(key)
-    fast = tables.score(student)
-    if fast is not None:
-        (p, r, f1), (bp, br, bf1), items = fast
-    else:  # same-label spans overlap: merge first
-        merged = merge_spans(student)
-        mapped = [(span[0], span[1], (tables.facts.get(span) or tables.learn(span))[0]) for span in student]
-        p, r, f1 = tables.prf(merged if mapped == student else merge_spans(mapped), blind=False)
-        bp, br, bf1 = tables.prf(merge_spans([(s, e, "*") for s, e, _ in student]), blind=True)
-        items = _span_outcomes(tables, merged)
-    counts = Counter(i.outcome for i in items)
-    metrics = {
-        "label_matched": {"precision": p, "recall": r, "f1": f1},
-        "label_blind": {"precision": bp, "recall": br, "f1": bf1},
-        "outcomes": {name: counts.get(name, 0) for name in SPAN_OUTCOMES},
-        "n_student_spans": len(student),
-        "n_key_spans": len(key.items),
-    }
-    return Result(exercise_id, "span", _total(f1 * points, points), float(points), tuple(items), metrics)
-
-
-# --- spans: name mode -----------------------------------------------------------------------------
-
-
-def score_named_spans(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
-    """Name the highlighted span: the tag with exactly the key span's offsets; accuracy.
-
-    A passage given several different labels is wrong: the student must commit to one.
-    """
-    labels_at: dict[tuple[int, int], set[str]] = {}
-    for start, end, label in _span_tags(tags):
-        labels_at.setdefault((start, end), set()).add(label)
-    n = len(key.items)
-    per = points / n if n else 0.0
-    shared = _shared("named spans", key, per, dict)
-    items = []
-    for k in key.items:
-        given = sorted(labels_at.get((k.start, k.end), ()))
-        if not given:
-            items.append(_interned(shared, k.id, "missing", 0.0, per, "", k.labels, k.why))
-            continue
-        ok = len(given) == 1 and given[0] in k.labels
-        items.append(_interned(shared, k.id, "correct" if ok else "wrong", per if ok else 0.0, per,
-                               " / ".join(given), k.labels, k.why))
-    correct = sum(i.outcome == "correct" for i in items)
-    metrics = {"accuracy": _accuracy(correct, n), "answered": sum(i.outcome != "missing" for i in items),
-               "n_items": n}
-    return Result(exercise_id, "span", _total(per * correct, points), float(points), tuple(items), _plain(metrics))
-
-
-# --- verdicts -------------------------------------------------------------------------------------
-
-
 def set_f1(cited: Iterable[str], expected: Iterable[str]) -> float:
     """F1 of a cited set against an expected set; 0 when either is empty."""
     a, b = set(cited), set(expected)
@@ -748,102 +637,3 @@ def set_f1(cited: Iterable[str], expected: Iterable[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def score_verdicts(key: Key, tags: Iterable[dict], *, points: float, evidence_share: float,
-                   exercise_id: str = "") -> Result:
-    """Verdicts: (1 - share) for an accepted verdict plus share x F1 of the cited record items."""
-    if not 0 <= evidence_share <= 1:
-        raise ValueError(f"evidence_share must lie in [0, 1], got {evidence_share!r}")
-    by_claim = _tags_by(tags, "verdict", "claim")
-    n = len(key.items)
-    per = points / n if n else 0.0
-    # per key claim: (outcome, evidence F1) by (label, cited items), worked out once per class; cited
-    # sets vary from student to student, so equal outcomes (the same label and score) are shared too
-    answered_by = _shared(f"verdicts {evidence_share!r}", key, per, lambda: [{} for _ in key.items])
-    shared = _shared(f"verdict outcomes {evidence_share!r}", key, per, dict)
-    items, f1s = [], []
-    earned_total = 0.0
-    for answer, seen in zip(key.items, answered_by):
-        tag = by_claim.get(answer.id)
-        label = _label(tag)
-        if label is None:
-            k: tuple = (None, ())
-        else:
-            evidence = tag.get("evidence")
-            k = (label, tuple(evidence) if type(evidence) is list else ())
-        try:
-            entry = seen.get(k)
-        except TypeError:  # a list or an object among the cited items: only the ids count
-            k = (label, tuple(e for e in k[1] if isinstance(e, str)))
-            entry = seen.get(k)
-        if entry is None:
-            if len(seen) > _TABLE_LIMIT // 100:  # cited sets vary more than labels; keep the table small
-                seen.clear()
-            cited = tuple(e for e in k[1] if isinstance(e, str))
-            entry = seen[k] = _verdict_outcome(shared, answer, k[0], cited, per, evidence_share)
-        items.append(entry[0])
-        f1s.append(entry[1])
-        earned_total += entry[0].score
-    correct = sum(i.outcome == "correct" for i in items)
-    metrics = {"accuracy": _accuracy(correct, n), "evidence_f1_mean": sum(f1s) / n if n else None,
-               "answered": sum(i.outcome != "missing" for i in items), "n_items": n}
-    return Result(exercise_id, "verdict", _total(earned_total, points), float(points), tuple(items),
-                  _plain(metrics))
-
-
-def _verdict_outcome(shared: dict, answer, label: str | None, cited: tuple[str, ...], per: float,
-                     evidence_share: float) -> tuple[ItemOutcome, float]:
-    feedback = answer.evidence + (f"\n\nCaveat: {answer.caveat}" if answer.caveat else "")
-    if label is None:
-        return _interned(shared, answer.id, "missing", 0.0, per, "", answer.labels, feedback), 0.0
-    ev_f1 = set_f1(cited, answer.record)
-    ok = label in answer.labels
-    earned = _clamp(per * ((1 - evidence_share) * ok + evidence_share * ev_f1), per)
-    return _interned(shared, answer.id, "correct" if ok else "wrong", earned, per, label, answer.labels,
-                     feedback), ev_f1
-
-
-# --- cells ----------------------------------------------------------------------------------------
-
-
-def _cell_rows(key: Key, per: float) -> tuple[list[tuple[Any, tuple[str, str], dict]], dict[str, int]]:
-    """Per key cell: the answer, its (article, field) and its outcomes by value (filled as values turn
-    up); and the number of cells per field."""
-    def build():
-        return [(a, (a.item, a.field), {}) for a in key.items], dict(Counter(a.field for a in key.items))
-    return _shared("cells", key, per, build)
-
-
-def _cell_outcome(answer, label: str | None, per: float) -> ItemOutcome:
-    if label is None:
-        return ItemOutcome(answer.id, "missing", 0.0, per, "", answer.labels, answer.why)
-    ok = label in answer.labels
-    return ItemOutcome(answer.id, "correct" if ok else "wrong", per if ok else 0.0, per, label, answer.labels,
-                       answer.why)
-
-
-def score_cells(key: Key, tags: Iterable[dict], *, points: float, exercise_id: str = "") -> Result:
-    """Comparison grid: credit for an accepted value; accuracy overall and per field."""
-    by_cell = _tags_by(tags, "cell", "item", "field")
-    n = len(key.items)
-    per = points / n if n else 0.0
-    rows, totals = _cell_rows(key, per)
-    items = []
-    right = dict.fromkeys(totals, 0)
-    correct = answered = 0
-    for answer, cell, outcomes in rows:
-        label = _label(by_cell.get(cell))
-        outcome = outcomes.get(label)
-        if outcome is None:
-            if len(outcomes) > _TABLE_LIMIT // 1000:  # values come from a short list; a flood of junk starts afresh
-                outcomes.clear()
-            outcome = outcomes[label] = _cell_outcome(answer, label, per)
-        items.append(outcome)
-        if label is not None:
-            answered += 1
-            if outcome.outcome == "correct":
-                correct += 1
-                right[answer.field] += 1
-    metrics = {"accuracy": _accuracy(correct, n),
-               "per_field": {f: right[f] / total for f, total in totals.items()},
-               "answered": answered, "n_items": n}
-    return Result(exercise_id, "cell", _total(per * correct, points), float(points), tuple(items), _plain(metrics))

@@ -3,14 +3,12 @@
 The lessons show it with :class:`kit.widgets.SelfCheck`; this module holds everything
 that is not a widget, so it can be tested (and used from a script) on its own:
 
-* :func:`check` scores tags with :func:`kit.scoring.score`, the very function
+* :func:`check` scores tags with :func:`kit.scoring.score`, the very scorer
   ``kit grade`` uses, so the self-check and the teacher's grade cannot disagree;
-* :func:`feedback_rows` turns the item outcomes into rows a student can read:
-  their answer, the outcome in words (and a symbol, never a colour alone), the
-  points and the key's explanation. The explanation is shown only for items the
-  student has answered; an unanswered item says so and gives a hint of where to look;
-* :func:`render_html` and :func:`render_reference_html` give escaped HTML for the
-  widget; :func:`render_text` the same feedback as plain text.
+* :func:`render_html` and :func:`render_text` show the item outcomes in the words and
+  the layout of :mod:`kit.feedback`, the same as the pages a teacher returns. An item
+  not answered yet is listed without the key's explanation (answer first, then read why);
+* :func:`render_reference_html` gives every reference answer, for "Show the reference".
 
 With ``KIT_MODE=assessment`` in the environment the self-check is off everywhere
 (:func:`check` refuses, the widget says so). Graded exercises never get a
@@ -21,7 +19,7 @@ Browser-safe: no pandas, numpy or plotly.
 >>> c = check("claims-practice", [{"kind": "sentence", "unit": "p05.s1", "label": "CHECK"}])
 >>> c.summary
 'Score: 1 of 47 (2%). 1 of 47 sentences answered: 1 matches the reference, 0 do not.'
->>> [r.outcome for r in feedback_rows(c) if r.answered]
+>>> [r.outcome.code for r in feedback_rows(c) if r.answered]
 ['correct']
 """
 
@@ -29,11 +27,10 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import answers, corpus, scoring, taxonomy
+from . import answers, corpus, feedback, scoring, taxonomy
 from .errors import KitError
 
 MODE_ENV = "KIT_MODE"
@@ -41,34 +38,6 @@ OFF_MESSAGE = ("Self-check is off for assessed work (KIT_MODE=assessment). Your 
                "make them; export them and hand the file in as your teacher asks.")
 GRADED_MESSAGE = ("{id!r} is a graded worksheet, so it has no self-check: its reference answers are your "
                   "teacher's. Export your answers and hand the file in.")
-
-# Outcome -> (symbol, words). The words always appear: colour is never the only signal.
-OUTCOMES = {
-    "correct": ("✓", "matches the reference"),
-    "wrong": ("✗", "differs from the reference"),
-    "missing": ("·", "not answered yet"),
-    "matched": ("✓", "matched"),
-    "too_wide": ("≈", "too wide"),
-    "too_narrow": ("≈", "too narrow"),
-    "partly_found": ("≈", "partly found"),
-    "wrong_label": ("✗", "wrong label"),
-    "missed": ("·", "missed"),
-    "extra": ("✗", "extra (the key tags nothing here)"),
-}
-#: Outcomes that call for another look (the "only what to look at again" filter).
-TO_REVIEW = frozenset({"wrong", "missing", "too_wide", "too_narrow", "partly_found", "wrong_label", "missed",
-                       "extra"})
-OUTCOME_HELP = {
-    "matched": "your passage and the key's overlap by at least half of each",
-    "too_wide": "you found it, but more than half of your passage lies outside the key's: trim it",
-    "too_narrow": "you found it, but your passage covers less than half of the key's: widen it",
-    "partly_found": "your passage overlaps the key's, but by less than half of either",
-    "wrong_label": "you found the passage, but gave it a technique the key does not accept",
-    "missed": "you did not tag anything here",
-    "extra": "the key tags nothing here",
-}
-_SPAN_ANSWER = re.compile(r"^(\S+) @ (\d+)-(\d+)$")
-
 
 def assessment_mode() -> bool:
     """True when ``KIT_MODE=assessment``: self-check is hidden everywhere."""
@@ -95,31 +64,6 @@ class Check:
         return self.result.max
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of feedback."""
-
-    item: str  # the key item's id (or "extra:START-END")
-    where: str  # what the item is, in words: a sentence, a claim, a passage, a cell
-    answer: str  # the student's answer in words ("" when not answered)
-    outcome: str
-    symbol: str
-    outcome_words: str
-    points: str  # "1 of 1"
-    explanation: str  # the key's explanation, or a hint when not answered
-    answered: bool
-
-    @property
-    def to_review(self) -> bool:
-        return self.outcome in TO_REVIEW
-
-
-def fmt(value: float) -> str:
-    """A score for people: at most two decimals, no trailing zeros (``12.5``, ``3``, ``0.67``)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def check(exercise_id: str, tags: Iterable[dict], *, key: answers.Key | None = None) -> Check:
     """Score ``tags`` for a practice exercise against its key (``KIT_MODE=assessment`` refuses)."""
     if assessment_mode():
@@ -130,75 +74,28 @@ def check(exercise_id: str, tags: Iterable[dict], *, key: answers.Key | None = N
     key = key or answers.load_key(ex.id)
     tags = tuple(tags)
     result = scoring.score(ex, key, tags)
-    return Check(ex, key, result, tags, _summary(ex, result), _details(ex, result))
+    figures = " · ".join(f"{name} {value}" for name, value in feedback.metric_rows(ex, result))
+    details = tuple(d for d in (figures + ".", feedback.metric_note(ex)) if d)
+    return Check(ex, key, result, tags, feedback.summary(ex, result), details)
 
 
-def _pct(result: scoring.Result) -> str:
-    return f"{result.fraction * 100:.0f}%"
+def feedback_rows(c: Check) -> list[feedback.Row]:
+    """One row per key item (and per extra span), in key order: the words of :mod:`kit.feedback`."""
+    return feedback.Feedback(c.exercise, c.key).rows(c.result, c.tags)
 
 
-def _summary(ex: answers.Exercise, result: scoring.Result) -> str:
-    head = f"Score: {fmt(result.score)} of {fmt(result.max)} ({_pct(result)})."
-    items = result.items
-    if ex.kind == "span" and ex.task == "find":
-        m = result.metrics
-        outcomes = m["outcomes"]
-        found = ", ".join(f"{outcomes[o]} {OUTCOMES[o][1]}" for o in scoring.SPAN_OUTCOMES)
-        return (f"{head} You tagged {m['n_student_spans']} passage(s); the key has {m['n_key_spans']}. "
-                f"{found}.")
-    noun = {"sentence": "sentences", "span": "highlighted passages", "verdict": "claims", "cell": "cells"}[ex.kind]
-    answered = sum(i.outcome != "missing" for i in items)
-    right = sum(i.outcome == "correct" for i in items)
-    wrong = sum(i.outcome == "wrong" for i in items)
-    return (f"{head} {answered} of {len(items)} {noun} answered: {right} "
-            f"match{'es' if right == 1 else ''} the reference, {wrong} do{'es' if wrong == 1 else ''} not.")
+def render_html(c: Check, *, only_to_review: bool = False) -> str:
+    """The per-item feedback as escaped HTML, as the returned pages show it; unanswered items are listed
+    in one line without the key's reasoning (answer first, then read why)."""
+    rows = feedback_rows(c)
+    if only_to_review and not any(r.to_review for r in rows):
+        return "<p>Nothing to look at again: every item matches the reference.</p>"
+    return feedback.render_html(rows, only_to_review=only_to_review, reveal_unanswered=False, heading_level=4)
 
 
-def _share(value) -> str:
-    return "none" if value is None else f"{value:.2f}"
-
-
-def _details(ex: answers.Exercise, result: scoring.Result) -> tuple[str, ...]:
-    m = result.metrics
-    if ex.kind == "sentence":
-        return (f"Accuracy {_share(m['accuracy'])} · macro-F1 {_share(m['macro_f1'])} · Cohen's kappa "
-                f"{_share(m['kappa'])} · check-worthy flags F1 {_share(m['checkworthy_f1'])} (on the sentences "
-                "you answered; not part of the score).", m["kappa_note"])
-    if ex.kind == "span" and ex.task == "find":
-        lm, lb = m["label_matched"], m["label_blind"]
-        return (f"With the technique names: precision {lm['precision']:.2f}, recall {lm['recall']:.2f}, "
-                f"F1 {lm['f1']:.2f} (the score is this F1 x {fmt(ex.points)}).",
-                f"Passages only, ignoring the names: precision {lb['precision']:.2f}, recall {lb['recall']:.2f}, "
-                f"F1 {lb['f1']:.2f}.",
-                "Precision: how much of what you tagged the key also tags. Recall: how much of what the key tags "
-                "you found. Tagging a plain sentence costs precision; the key leaves some sentences untagged on "
-                "purpose.")
-    if ex.kind == "span":
-        return (f"Accuracy {_share(m['accuracy'])}: a passage given two different names counts as wrong.",)
-    if ex.kind == "verdict":
-        return (f"Verdict accuracy {_share(m['accuracy'])} · evidence F1 (mean over all claims) "
-                f"{_share(m['evidence_f1_mean'])}. Each claim is worth {fmt(result.max / max(len(result.items), 1))}"
-                f" point(s): {100 - ex.evidence_share * 100:.0f}% for an accepted verdict, "
-                f"{ex.evidence_share * 100:.0f}% for citing the record items the verdict rests on.",)
-    per_field = " · ".join(f"{taxonomy.grid_field(f).label}: {v:.2f}" for f, v in m["per_field"].items())
-    return (f"Accuracy {_share(m['accuracy'])}. By field: {per_field}.",)
-
-
-# --- rows -----------------------------------------------------------------------------------------
-
-
-def _label_words(code: str, ex: answers.Exercise, grid_field: str = "") -> str:
-    if not code:
-        return ""
-    if ex.kind == "cell" and grid_field:
-        for value in taxonomy.grid_field(grid_field).values:
-            if value.code == code:
-                return value.label
-        return code
-    try:
-        return f"{code} {taxonomy.label_of(code)}" if ex.kind == "span" else taxonomy.label_of(code)
-    except KitError:
-        return code
+def render_text(c: Check, *, only_to_review: bool = False) -> str:
+    """The summary and the per-item feedback as plain text."""
+    return "\n".join([c.summary, *c.details, "", feedback.render_text(feedback_rows(c), only_to_review=only_to_review)])
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -215,132 +112,19 @@ def article_name(article: corpus.Article) -> str:
     return f"{article.outlet}, {article.date.day} {article.date:%b %Y}"
 
 
-def feedback_rows(c: Check) -> list[Row]:
-    """One row per key item (and per extra span), in key order."""
-    ex, key, doc = c.exercise, c.key, corpus.load_editorial()
-    answers_by_id = {a.id: a for a in key.items}
-    tags = c.tags
-    verdict_tags = {t.get("claim"): t for t in tags if isinstance(t, dict) and t.get("kind") == "verdict"}
-    sentence_tags = {t.get("unit"): t for t in tags if isinstance(t, dict) and t.get("kind") == "sentence"}
-    articles = _articles() if ex.kind == "cell" else {}
-    rows = []
-    for item in c.result.items:
-        symbol, words = OUTCOMES.get(item.outcome, ("?", item.outcome))
-        answered = item.outcome not in ("missing", "missed")
-        answer_words = ""
-        where = item.item
-        hint = ""
-        ref = answers_by_id.get(item.item)
-        if ex.kind == "sentence":
-            unit = doc.unit(item.item)
-            where = f"{item.item}: “{_short(unit.text)}”"
-            answer_words = _label_words(item.answer, ex)
-            tag = sentence_tags.get(item.item)
-            if tag and tag.get("checkworthy"):
-                answer_words += " (flagged check-worthy)"
-            hint = "Not answered yet: ask the six questions in order and stop at the first yes."
-        elif ex.kind == "span":
-            if item.outcome == "extra":
-                m = _SPAN_ANSWER.match(item.answer)
-                start, end = (int(m.group(2)), int(m.group(3))) if m else (0, 0)
-                unit = doc.unit_at(start)
-                where = f"your passage in {unit.id if unit else 'the text'}"
-            else:
-                unit = doc.unit_at(ref.start)
-                where = (f"{item.item} in {unit.id if unit else 'the text'}" if not answered
-                         else f"{item.item}: “{_short(ref.quote, 70)}”")
-            if item.answer:
-                parts = []
-                for piece in item.answer.split(" / "):
-                    m = _SPAN_ANSWER.match(piece)
-                    if m:
-                        quote = _short(doc.text[int(m.group(2)):int(m.group(3))], 60)
-                        parts.append(f"“{quote}” as {_label_words(m.group(1), ex)}")
-                    else:
-                        parts.append(_label_words(piece, ex))
-                answer_words = "; ".join(parts)
-            if item.outcome in OUTCOME_HELP:
-                words = f"{words}: {OUTCOME_HELP[item.outcome]}"
-            hint = (f"The key tags a passage in {where.split(' in ')[-1]} that you have not tagged yet. "
-                    "Read that sentence again before you open the reference."
-                    if ex.task == "find" else "Not answered yet: name this highlighted passage.")
-        elif ex.kind == "verdict":
-            where = f"{item.item}: {_short(ref.claim)}" if ref else item.item
-            answer_words = _label_words(item.answer, ex)
-            tag = verdict_tags.get(item.item)
-            if tag and tag.get("evidence"):
-                answer_words += f"; cited {len(tag['evidence'])} record item(s)"
-            hint = "Not answered yet: choose a verdict and cite the record items it rests on."
-        elif ex.kind == "cell":
-            article_id, _, grid_field = item.item.partition(":")
-            article = articles.get(article_id)
-            field_label = taxonomy.grid_field(grid_field).label
-            where = f"{article_name(article) if article else article_id} · {field_label}"
-            answer_words = _label_words(item.answer, ex, grid_field)
-            hint = "Not answered yet."
-        explanation = item.feedback if answered else hint
-        if ex.kind == "span" and ex.task == "find":
-            points = ""  # span points come from the pooled F1, not per item
-        else:
-            points = f"{fmt(item.score)} of {fmt(item.max)}"
-        rows.append(Row(item.item, where, answer_words, item.outcome, symbol, words, points, explanation,
-                        answered))
-    return rows
+def _label_words(code: str, ex: answers.Exercise, grid_field: str = "") -> str:
+    if ex.kind == "cell" and grid_field:
+        for value in taxonomy.grid_field(grid_field).values:
+            if value.code == code:
+                return value.label
+    return code
 
-
-# --- rendering ------------------------------------------------------------------------------------
 
 _E = html.escape
 
 
 def _para(text: str) -> str:
     return "".join(f"<p>{_E(p)}</p>" for p in text.split("\n\n") if p.strip())
-
-
-def render_html(c: Check, *, only_to_review: bool = False) -> str:
-    """The per-item feedback as an escaped HTML table (with a caption for screen readers).
-
-    Items not answered yet are listed in one line under the table rather than row by row.
-    """
-    all_rows = feedback_rows(c)
-    unanswered = [r for r in all_rows if r.outcome == "missing"]
-    rows = [r for r in all_rows if r.outcome != "missing" and (r.to_review or not only_to_review)]
-    rest = ""
-    if unanswered:
-        names = ", ".join(r.item for r in unanswered)
-        rest = (f"<p><span aria-hidden='true'>· </span>Not answered yet ({len(unanswered)}): {_E(names)}. "
-                f"{_E(unanswered[0].explanation)}</p>")
-    if not rows:
-        if unanswered:
-            return rest
-        return "<p>Nothing to look at again: every item matches the reference.</p>"
-    with_points = any(r.points for r in rows)
-    head = ("<tr><th scope='col'>Item</th><th scope='col'>Your answer</th><th scope='col'>Outcome</th>"
-            + ("<th scope='col'>Points</th>" if with_points else "") + "<th scope='col'>Explanation</th></tr>")
-    body = []
-    for r in rows:
-        body.append(
-            f"<tr class='kit-outcome-{_E(r.outcome)}'><th scope='row'>{_E(r.where)}</th>"
-            f"<td>{_E(r.answer) if r.answer else '<em>none</em>'}</td>"
-            f"<td><span aria-hidden='true'>{_E(r.symbol)} </span>{_E(r.outcome_words)}</td>"
-            + (f"<td>{_E(r.points)}</td>" if with_points else "")
-            + f"<td>{_para(r.explanation)}</td></tr>")
-    caption = "Feedback on the items to look at again" if only_to_review else "Feedback on your answers"
-    return (f"<table class='kit-feedback'><caption>{caption}</caption><thead>{head}</thead>"
-            f"<tbody>{''.join(body)}</tbody></table>{rest}")
-
-
-def render_text(c: Check, *, only_to_review: bool = False) -> str:
-    """The summary and the per-item feedback as plain text."""
-    lines = [c.summary, *c.details, ""]
-    for r in feedback_rows(c):
-        if only_to_review and not r.to_review:
-            continue
-        points = f" [{r.points}]" if r.points else ""
-        lines.append(f"{r.symbol} {r.where}: {r.answer or 'none'} -> {r.outcome_words}{points}")
-        if r.explanation:
-            lines.append(f"    {_short(r.explanation, 300)}")
-    return "\n".join(lines)
 
 
 def _record_names() -> dict[str, corpus.RecordItem]:

@@ -21,6 +21,46 @@ CASES = sorted(p.name for p in (HERE / "outputs").iterdir())
 
 #: Intended changes to the recorded outputs: (case, file) -> (why, how the recorded bytes change).
 ON_PURPOSE: dict[tuple[str, str], tuple[str, object]] = {}
+BOM = codecs.BOM_UTF8
+
+
+def _bom(data: bytes) -> bytes:
+    return BOM + data
+
+
+for _case in CASES:
+    for _name in ("grades.csv", "items.csv", "rejected.csv"):
+        ON_PURPOSE[(_case, _name)] = ("a BOM: Excel reads UTF-8 without one as another encoding", _bom)
+
+
+def _canvas(data: bytes) -> bytes:
+    # Only students with a grade are written: Canvas's importer clears a grade for a blank cell.
+    return BOM + b"".join(line for line in data.splitlines(keepends=True) if not line.endswith(b",\r\n"))
+
+
+def _moodle(data: bytes) -> bytes:
+    # The kit's ids under a header that says what they are (they are not Moodle ID numbers), and a
+    # feedback column that Moodle maps to the grade item's feedback.
+    lines = data.decode("utf-8").split("\r\n")
+    title = lines[0].split(",", 1)[1]
+    out = [f"kit student id,{title},Feedback"]
+    for line in filter(None, lines[1:]):
+        student, score = line.split(",")
+        share = float(score) / 47
+        out.append(f"{student},{score},{score} of 47 points ({100 * share:.0f}%). Your feedback page: {student}.html")
+    return BOM + ("\r\n".join(out) + "\r\n").encode("utf-8")
+
+
+def _truncated(data: bytes) -> bytes:
+    # A file cut inside a string is reported as cut, and the message no longer says "at at".
+    return BOM + data.replace(b"not_json,not valid JSON (Unterminated string starting at at line 1)",
+                              b"truncated,the JSON stops before its end (cut at line 1)")
+
+
+for _case in CASES:
+    ON_PURPOSE[(_case, "rejected.csv")] = ("a cut file named as cut, and a BOM", _truncated)
+ON_PURPOSE[("canvas", "canvas.csv")] = ("no blank grades, and a BOM", _canvas)
+ON_PURPOSE[("moodle", "moodle.csv")] = ("the kit's ids named as such, a feedback column, and a BOM", _moodle)
 
 
 @pytest.fixture(scope="module")

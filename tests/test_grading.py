@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import kit
 from kit import answers, cli, grading, scoring, tags
+from kit.grading import analytics, gradebook, pages, submissions
 from kit.errors import KitError
 
 EX = "claims-practice"
@@ -48,7 +49,7 @@ def with_tag(data: dict, index: int = 0, **changes) -> dict:
 
 
 def read_csv(path: Path) -> list[list[str]]:
-    with open(path, encoding="utf-8", newline="") as handle:  # keep CRs inside cells as they are
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # keep CRs inside cells as they are
         return list(csv.reader(handle))
 
 
@@ -159,8 +160,8 @@ def span_battery() -> dict[str, tuple[bytes, str | None]]:
     first = export("x", exercise=SPAN_EX)["tags"][0]
     overlap = export("s305", exercise=SPAN_EX)
     t = overlap["tags"][0]
-    overlap["tags"].append({**t, "start": t["start"], "end": t["end"] + 1 if t["end"] < n else t["end"],
-                            "quote": doc.text[t["start"]:t["end"] + 1 if t["end"] < n else t["end"]]})
+    longer = next(tok.end for tok in doc.tokens if tok.start >= t["end"])  # one word further
+    overlap["tags"].append({**t, "start": t["start"], "end": longer, "quote": doc.text[t["start"]:longer]})
     battery = {
         "outside.json": (span("s300", start=n + 10, end=n + 20, quote="x"), "offsets_out_of_range"),
         "negative.json": (span("s301", start=-5, end=3, quote="x"), "offsets_out_of_range"),
@@ -169,6 +170,8 @@ def span_battery() -> dict[str, tuple[bytes, str | None]]:
         "float-offset.json": (span("s304", start=float(first["start"])), "wrong_type"),
         "same-label-overlap.json": (dump(overlap), "same_label_overlap"),
         "bool-offset.json": (span("s306", start=True), "wrong_type"),
+        "inside-a-word.json": (span("s307", start=first["start"] + 1, quote=doc.text[first["start"] + 1:first["end"]]),
+                               "not_on_tokens"),
     }
     for data in grading.demo_class(5, 3, SPAN_EX):
         battery[f"{data['student']['id']}.json"] = (dump(data), None)
@@ -196,7 +199,7 @@ def spy_open(monkeypatch):
     opened: list[str] = []
     reads: dict[str, list[int]] = {}
     names: dict[int, str] = {}
-    real_open, real_read = grading._open_for_reading, os.read
+    real_open, real_read = submissions._open_for_reading, os.read
 
     def spy(path):
         fd = real_open(path)
@@ -208,8 +211,8 @@ def spy_open(monkeypatch):
         reads.setdefault(names.get(fd, "?"), []).append(n)
         return real_read(fd, n)
 
-    monkeypatch.setattr(grading, "_open_for_reading", spy)
-    monkeypatch.setattr(grading.os, "read", spy_read)
+    monkeypatch.setattr(submissions, "_open_for_reading", spy)
+    monkeypatch.setattr(submissions.os, "read", spy_read)
     return opened, reads
 
 
@@ -310,12 +313,12 @@ def test_a_file_that_grows_past_the_limit_after_the_size_check_is_still_refused(
         info = real_fstat(fd)
         return os.stat_result((*info[:6], 10, *info[7:]))
 
-    monkeypatch.setattr(grading.os, "fstat", stale)
+    monkeypatch.setattr(submissions.os, "fstat", stale)
     reads = []
     real_read = os.read
-    monkeypatch.setattr(grading.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    monkeypatch.setattr(submissions.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
     with pytest.raises(tags.TagError) as info:
-        grading._read_file(path, 1000)
+        submissions._read_file(path, 1000)
     assert info.value.code == "too_large"
     assert sum(reads) <= 1000 + 1 + (1 << 16)  # stopped reading just past the limit
 
@@ -372,7 +375,7 @@ def test_a_zip_member_lying_about_its_size_is_still_cut_off(tmp_path, monkeypatc
     with pytest.raises(tags.TagError) as info:
         lying.read(max_bytes=1000)
     assert info.value.code == "too_large"
-    grading._close([source])
+    submissions.close([source])
 
 
 # --- two files for one student, overwriting, atomic writes ----------------------------------------
@@ -428,7 +431,7 @@ def test_existing_outputs_are_never_replaced_without_force(tmp_path):
     # with force: replaced
     (out / "grades.csv").write_text("stale")
     report = grading.grade([inbox], exercise=EX, out=out, force=True)
-    assert (out / "grades.csv").read_text().startswith("student_id,")
+    assert (out / "grades.csv").read_text(encoding="utf-8-sig").startswith("student_id,")
     assert len(report.graded) == 4
     assert not [p for p in out.rglob("*.tmp")]
 
@@ -445,7 +448,7 @@ def test_a_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(grading.os, "replace", broken)
+    monkeypatch.setattr(submissions.os, "replace", broken)
     with pytest.raises(OSError):
         grading.grade([inbox], exercise=EX, out=tmp_path / "out")
     files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
@@ -540,7 +543,7 @@ def test_neutralise(text, expected):
 
 
 def test_numbers_stay_numbers_in_csv():
-    rows = list(csv.reader(io.StringIO(grading._csv_bytes([[-0.25, 3, 1.0, None, float("nan"), "-x"]]).decode())))
+    rows = list(csv.reader(io.StringIO(gradebook.csv_bytes([[-0.25, 3, 1.0, None, float("nan"), "-x"]]).decode("utf-8-sig"))))
     assert rows == [["-0.25", "3", "1", "", "", "'-x"]]
 
 
@@ -555,9 +558,9 @@ def test_feedback_pages_are_deterministic_self_contained_and_complete(tmp_path):
         text = one.decode("utf-8")
         assert "src=" not in text and "<link" not in text and "http" not in text and "<script" not in text
         for item in g.result.items:  # every item is there, with the key's explanation
-            assert f"</span>{item.item}" in text
+            assert f'data-item="{html.escape(item.item)}"' in text
         key = answers.load_key(EX)
-        assert all(grading._e(a.why) in text for a in key.items)
+        assert all(html.escape(a.why, quote=False) in text for a in key.items)
         assert "What you got right" in text and "To revisit" in text
     for name in ("grades.csv", "items.csv", "rejected.csv", "index.html"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -671,14 +674,14 @@ def test_canvas_gradebook_joins_the_roster(tmp_path):
     by = {g.student: g for g in report.graded}
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Claim types (practice) (1234)"]
     assert rows[1] == ["    Points Possible", "", "", "", "", "47"]
-    score = grading._number(round(by["s001"].result.score, 2))
+    score = gradebook.cell(round(by["s001"].result.score, 2))
     assert rows[2] == ["Lovelace, Ada", "1001", "U1", "s001", "Sec A", score]
     assert rows[3][0] == "'" + '=HYPERLINK("http://x")' and rows[3][3] == "S002"  # matched ignoring case
-    assert rows[3][5] == grading._number(round(by["s002"].result.score, 2))
-    assert rows[4] == ["Nobody, Here", "1003", "U3", "s999", "Sec B", ""]  # no submission: left blank
-    assert len(rows) == 5
-    assert report.unmatched == ["s003"]
+    assert rows[3][5] == gradebook.cell(round(by["s002"].result.score, 2))
+    assert len(rows) == 4  # no row for a student without a submission: a blank would clear their grade
+    assert report.unmatched == ["s003"] and report.without_grade == ["Nobody, Here"]
     assert "s003" in report.summary() and "not in the roster" in report.summary()
+    assert "Nobody, Here" in report.summary()
 
 
 def test_moodle_gradebook_by_email_or_id_number(tmp_path):
@@ -690,10 +693,11 @@ def test_moodle_gradebook_by_email_or_id_number(tmp_path):
                       "Bo;Berg;20250002;bo@example.edu;s002\n", encoding="utf-8")
     grading.grade([inbox], exercise=EX, out=tmp_path / "out", fmt="moodle", roster=roster)
     rows = read_csv(tmp_path / "out" / "moodle.csv")
-    assert rows[0] == ["Email address", "ID number", "Claim types (practice)"]
-    assert [r[:2] for r in rows[1:]] == [["ada@example.edu", "20250001"], ["bo@example.edu", "20250002"]]
+    assert rows[0] == ["Email address", "ID number", "Username", "Claim types (practice)", "Feedback"]
+    assert [r[:3] for r in rows[1:]] == [["ada@example.edu", "20250001", "s001"], ["bo@example.edu", "20250002", "s002"]]
+    assert all(r[4].endswith(f"Your feedback page: {r[2]}.html") for r in rows[1:])
     grading.grade([inbox], exercise=EX, out=tmp_path / "plain", fmt="moodle")
-    assert [r[0] for r in read_csv(tmp_path / "plain" / "moodle.csv")] == ["ID number", "s001", "s002"]
+    assert [r[0] for r in read_csv(tmp_path / "plain" / "moodle.csv")] == ["kit student id", "s001", "s002"]
 
 
 def test_roster_without_an_identifying_column_is_refused(tmp_path):
@@ -817,7 +821,7 @@ def _graded_or_rejected(raw: bytes, exercise: str = EX) -> None:
     ex, key = answers.exercise(exercise), answers.load_key(exercise)
     result = scoring.score(ex, key, data["tags"])
     assert 0 <= result.fraction <= 1
-    grading._Pages(ex, key).render(grading.Graded(data["student"]["id"], "", "f.json", data["saved_at"], result,
+    pages.Pages(ex, key).render(grading.Graded(data["student"]["id"], "", "f.json", data["saved_at"], result,
                                                   tuple(data["tags"]), (), "feedback/x.html"))
 
 
@@ -853,73 +857,6 @@ def test_mutated_exports_are_graded_or_rejected_with_a_code(exercise, data):
                 key = data.draw(st.sampled_from(sorted(tag) + ["extra"])) if where == "field" else "label"
                 tag[key] = new if where == "field" else data.draw(st.text(max_size=8))
     _graded_or_rejected(json.dumps(value).encode(), exercise)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(exercise=st.sampled_from([EX, SPAN_EX, "techniques-name-practice", "verdicts-practice",
-                                 "compare-practice"]), data=st.data())
-def test_the_quick_path_never_accepts_what_the_validator_rejects(exercise, data):
-    value = grading.demo_class(1, data.draw(st.integers(0, 5)), exercise)[0]
-    tag_list = value["tags"]
-    for _ in range(data.draw(st.integers(0, 3))):
-        choice = data.draw(st.sampled_from(["copy", "field", "drop", "top", "student", "overlap"]))
-        if choice == "copy" and tag_list:
-            tag_list.append(dict(data.draw(st.sampled_from(tag_list))))
-        elif choice == "field" and tag_list:
-            tag = data.draw(st.sampled_from(tag_list))
-            name = data.draw(st.sampled_from(sorted(tag) + ["extra"]))
-            tag[name] = data.draw(st.one_of(_json, st.sampled_from([True, 0, 1, -1, 6102, 6103, "", "T1", "CHECK",
-                                                                    "p01.s1", "C1", "neutral", "x" * 2001])))
-        elif choice == "drop" and tag_list:
-            tag = data.draw(st.sampled_from(tag_list))
-            tag.pop(data.draw(st.sampled_from(sorted(tag))))
-        elif choice == "top":
-            value[data.draw(st.sampled_from(_TOP))] = data.draw(_json)
-        elif choice == "student":
-            value["student"] = data.draw(st.fixed_dictionaries({"id": st.text(max_size=66)},
-                                                               optional={"name": st.text(max_size=5)}))
-        elif choice == "overlap" and tag_list:
-            t = data.draw(st.sampled_from(tag_list))
-            if type(t.get("start")) is int and type(t.get("end")) is int:  # a same-label span nearby
-                shift = data.draw(st.integers(-3, 3))
-                start = max(0, t["start"] + shift)
-                tag_list.append(dict(t, start=start, quote=kit.load_editorial().text[start:t["end"]]))
-    quick = grading.quick_valid(value, exercise)
-    full = tags.validate_export(value, exercise=exercise)
-    if quick:
-        assert full == [], full
-
-
-def test_the_quick_path_takes_quotes_as_the_validator_does():
-    value = grading.demo_class(1, 0, SPAN_EX)[0]
-    tag = value["tags"][0]
-    text = kit.load_editorial().text
-    exact = text[tag["start"]:tag["end"]]
-    for quote in (exact, exact[:-1], exact + text[tag["end"]], exact[1:], " " + exact[1:], exact.upper(), "", 7):
-        tag["quote"] = quote
-        valid = tags.validate_export(value, exercise=SPAN_EX) == []
-        assert grading.quick_valid(value, SPAN_EX) == valid, quote
-        assert valid == (quote == exact), quote
-
-
-def test_the_quick_path_takes_cited_record_items_as_the_validator_does():
-    value = grading.demo_class(1, 0, "verdicts-practice")[0]
-    first, second = sorted(r.id for r in kit.corpus.load_record())[:2]
-    for evidence in ([], [first], [first, second], [first, first], [first, first.upper()], [first, 1],
-                     [1], [True], [None], [[first]], [{first: 1}], [first + " "], first):
-        value["tags"][0]["evidence"] = evidence
-        valid = tags.validate_export(value, exercise="verdicts-practice") == []
-        assert grading.quick_valid(value, "verdicts-practice") == valid, evidence
-        assert valid == (evidence in ([], [first], [first, second])), evidence
-
-
-@pytest.mark.parametrize("exercise", [e.id for e in answers.exercises() if e.mode == "practice"])
-def test_the_quick_path_accepts_valid_exports(exercise):
-    for data in grading.demo_class(10, 1, exercise):
-        assert grading.quick_valid(data, exercise)
-
-
-# --- analytics ------------------------------------------------------------------------------------
 
 
 def test_importing_grading_loads_neither_pandas_nor_plotly():
@@ -972,7 +909,7 @@ def test_confusion_matrix_counts_every_answer(demo_report):
 
 def test_class_alpha_matches_the_reference_formula(demo_report):
     table = grading.class_agreement(demo_report)
-    _, rows = grading._unit_values(demo_report)
+    _, rows = analytics._unit_values(demo_report)
     whole = table.loc[table["scope"] == "all labels", "alpha"].item()
     assert whole == pytest.approx(scoring.krippendorff_alpha_nominal(rows))
     check = table.loc[table["scope"] == "CHECK", "alpha"].item()
@@ -1026,57 +963,6 @@ def test_worth_a_look_is_quiet_for_an_independent_class(tmp_path):
 # --- the fast paths agree with the plain ones -----------------------------------------------------
 
 
-@pytest.mark.skipif(grading._fast_loads is None, reason="orjson is not installed")
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(exercise=st.sampled_from([EX, SPAN_EX, "verdicts-practice", "compare-practice"]), data=st.data())
-def test_what_the_quick_path_accepts_the_standard_parser_reads_the_same(exercise, data):
-    """orjson differs from json on some input (a number beyond 64 bits becomes a float): the quick
-    path must never accept such input, so that both parsers always grade the same values."""
-    value = grading.demo_class(1, data.draw(st.integers(0, 3)), exercise)[0]
-    raw = json.dumps(value, ensure_ascii=data.draw(st.booleans())).encode("utf-8")
-    edit = data.draw(st.sampled_from(["none", "big", "big offset", "float", "duplicate", "surrogate", "bom"]))
-    if edit == "big":
-        raw = raw.replace(b'"version": 1', b'"version": 18446744073709551617')
-    elif edit == "big offset":
-        raw = re.sub(rb'("(?:start|end|version)": )(\d+)', rb"\g<1>1844674407370955161\2", raw, count=1)
-    elif edit == "float":
-        raw = raw.replace(b'"version": 1', b'"version": 1.0')
-    elif edit == "duplicate":
-        raw = raw.replace(b'"tags": [', b'"tags": [], "tags": [', 1)
-    elif edit == "surrogate":
-        raw = raw.replace(b'"student": {', b'"student": {"name": "\\ud800", ', 1)
-    elif edit == "bom":
-        raw = b"\xef\xbb\xbf" + raw
-    checked, problems = grading.check_bytes(raw, exercise=exercise)
-    standard = json.loads(raw.decode("utf-8-sig"))
-    standard_problems = tags.validate_export(standard, exercise=exercise)
-    assert [p.code for p in problems] == [p.code for p in standard_problems]
-    if not problems:
-        assert checked == standard
-    if edit in ("big", "big offset", "float"):
-        assert problems  # a valid export holds no such number
-
-
-def _naive_notes(spans, start, end, exact=False):
-    found = [note for s, e, note in spans if ((s, e) == (start, end) if exact else s < end and start < e)]
-    return " / ".join(dict.fromkeys(found))
-
-
-_span_note = st.tuples(st.integers(0, 60), st.integers(1, 30), st.sampled_from(["", "a", "b", "c"]))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_span_note, max_size=12), st.integers(0, 80), st.integers(1, 30))
-def test_notes_at_a_passage_are_found_as_a_plain_search_finds_them(raw, start, length):
-    tag_list = [{"kind": "span", "start": s, "end": s + n, "label": "T1", "note": note} for s, n, note in raw]
-    noted = grading._NotedSpans(tag_list)
-    spans = [(t["start"], t["end"], t["note"]) for t in tag_list if t["note"]]
-    assert bool(noted) == bool(spans)
-    for s, e in [(start, start + length)] + [(t["start"], t["end"]) for t in tag_list]:
-        assert noted.overlapping(s, e) == _naive_notes(spans, s, e)
-        assert noted.exactly(s, e) == _naive_notes(spans, s, e, exact=True)
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.text(min_size=1, max_size=60))
 def test_a_note_reaches_the_page_escaped_and_whole(note):
@@ -1084,7 +970,7 @@ def test_a_note_reaches_the_page_escaped_and_whole(note):
     data["tags"][0]["note"] = note
     ex, key = answers.exercise(EX), answers.load_key(EX)
     result = scoring.score(ex, key, data["tags"])
-    page = grading._Pages(ex, key).render(grading.Graded("s100", "", "f.json", data["saved_at"], result,
+    page = pages.Pages(ex, key).render(grading.Graded("s100", "", "f.json", data["saved_at"], result,
                                                          tuple(data["tags"]), (), "feedback/s100.html"))
     text = page.decode("utf-8")
     shown = note.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"

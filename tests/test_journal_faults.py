@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 import kit
-from kit import tags
-from kit.tags import JournalError, Session
+from kit import journal, tags
+from kit.journal import JournalError
+from kit.tags import Session
 from kit.widgets import Tagger
 
 
@@ -177,7 +178,7 @@ def test_an_unwritable_folder_without_a_journal_is_read_only_not_a_crash(tmp_pat
         return open(path, mode, *args, **kwargs)
 
     monkeypatch.setattr(tags.os, "open", refuse_writes)
-    monkeypatch.setattr(tags, "open", refuse_open, raising=False)
+    monkeypatch.setattr(journal, "open", refuse_open, raising=False)
     s = Session("claims-practice", work_dir=tmp_path)
     monkeypatch.undo()
     assert s.read_only and s.tags == [] and any("cannot be written" in m for m in s.messages)
@@ -289,7 +290,7 @@ def test_two_damage_events_in_one_second_keep_two_copies(tmp_path, monkeypatch):
         def now(cls, tz=None):
             return datetime(2026, 1, 1, 10, 0, 0, tzinfo=timezone.utc)
 
-    monkeypatch.setattr(tags, "datetime", Frozen)
+    monkeypatch.setattr(journal, "datetime", Frozen)
     s = Session("claims-practice", work_dir=tmp_path)
     s.close()
     for marker in (b"first", b"second"):

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 import kit
-from kit import answers, scoring, selfcheck, taxonomy
+from kit import answers, feedback, scoring, selfcheck, taxonomy
 from kit import tags as kit_tags
 from kit.widgets import ComparisonGrid, SelfCheck, Tagger, VerdictPanel
 
@@ -250,11 +250,12 @@ def test_self_check_on_sentences_gives_the_hand_computed_score(make):
                              "1 does not.")
     assert check.summary == check.summary_live.value
     feedback = check.feedback.value
-    assert html.escape(right[0].why[:60]) in feedback  # answered: explained
+    assert html.escape(right[0].why[:60], quote=False) in feedback  # answered: explained
     unanswered = next(a for a in key.items if a not in right and a is not wrong)
-    assert html.escape(unanswered.why[:60]) not in feedback  # unanswered: closed
-    check.only.value = True
-    assert "matches the reference" not in check.feedback.value and "differs" in check.feedback.value
+    assert html.escape(unanswered.why[:60], quote=False) not in feedback  # unanswered: closed
+    assert 'data-outcome="correct"' in feedback and 'data-outcome="wrong"' in feedback
+    check.only.value = True  # only what to look at again: the wrong one stays, the right ones go
+    assert 'data-outcome="correct"' not in check.feedback.value and 'data-outcome="wrong"' in check.feedback.value
     assert check.reference.value == ""
     check.reference_button.value = True
     assert html.escape(unanswered.why[:40]) in check.reference.value
@@ -282,14 +283,17 @@ def test_self_check_on_spans_reports_outcomes(make):
     n = len(key.items)
     f1 = 2 * (1 / n) / (1 + 1 / n)
     assert check.check.score == pytest.approx(round(20 * f1, 4))
-    assert check.summary.startswith(f"Score: {selfcheck.fmt(20 * f1)} of 20 ")
+    assert check.summary.startswith(f"Score: {feedback.number(20 * f1)} of 20 ")
     assert f"1 matched, 0 too wide, 0 too narrow, 0 partly found, 0 wrong label, {n - 1} missed, 0 extra" \
         in check.summary
     rows = selfcheck.feedback_rows(check.check)
-    assert rows[0].outcome == "matched" and rows[0].answered and rows[0].explanation == k.why
+    assert rows[0].outcome.code == "matched" and rows[0].answered and rows[0].explanation == k.why
     missed = rows[1]
-    assert missed.outcome == "missed" and key.items[1].why not in missed.explanation
-    assert "in p" in missed.explanation or "in standfirst" in missed.explanation or "title" in missed.explanation
+    assert missed.outcome.code == "missed" and not missed.answered
+    shown = selfcheck.render_html(check.check)
+    assert html.escape(k.why, quote=False) in shown  # answered: its explanation is there
+    assert html.escape(key.items[1].why, quote=False) not in shown  # not found yet: where, not why
+    assert f"Not found yet ({n - 1}): {missed.where}" in shown and ", in " in missed.where
 
 
 @pytest.mark.parametrize("outcome, span", [
@@ -301,10 +305,12 @@ def test_span_outcomes_are_named_in_words(make, outcome, span, editorial):
     key = answers.load_key("techniques-practice")
     k = next(i for i in key.items if i.id == "S04")  # "unprecedented": one word in a long sentence
     start, end = span(k, editorial)
+    end = max(t.end for t in editorial.tokens_between(start, end))  # spans cover whole words
     label = k.labels[0] if outcome != "wrong_label" else next(t for t in taxonomy.CORE_TEN if t not in k.labels)
     spans.apply({"op": "set", "tag": {"kind": "span", "start": start, "end": end, "label": label}})
     row = next(r for r in selfcheck.feedback_rows(SelfCheck(spans).check) if r.item == "S04")
-    assert row.outcome == outcome and selfcheck.OUTCOMES[outcome][1] in row.outcome_words
+    assert row.outcome.code == outcome and row.outcome is feedback.OUTCOMES[outcome]
+    assert feedback.OUTCOMES[outcome].name in selfcheck.render_html(SelfCheck(spans).check)
 
 
 def test_self_check_on_verdicts_and_cells(make):
