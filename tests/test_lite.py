@@ -132,7 +132,7 @@ def test_kit_wheel_is_pure_and_light(kit_wheel, tmp_path):
     assert kit_wheel.name == f"media_literacy_kit-{w.version}-py3-none-any.whl"
     with zipfile.ZipFile(kit_wheel) as zf:
         names = zf.namelist()
-        assert "kit/__init__.py" in names and "kit/widgets.py" in names and "kit/static/tagger.js" in names
+        assert "kit/__init__.py" in names and "kit/widgets/tagger.py" in names and "kit/static/tagger.js" in names
         assert "kit/data/editorial/scf-2022-01-07.scrape.txt" in names and "kit/data/taxonomy.toml" in names
         assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
         # RECORD lists every other file with its hash
