@@ -182,7 +182,8 @@ def read_roster(path: Path | str) -> Roster:
     def value(row: list[str], kind: str) -> str:
         for i in columns.get(kind, ()):
             if i < len(row) and row[i].strip():
-                return row[i].strip().lstrip("#") if kind == "org_defined_id" else row[i].strip()
+                # Brightspace's exports put a "#" before these ids to keep spreadsheets from reading them as numbers
+                return row[i].strip().lstrip("#") if kind in ("org_defined_id", "username") else row[i].strip()
         return ""
 
     entries = []

@@ -71,6 +71,10 @@ def _unflag_bad_names(raw: bytes) -> bytes:
                 name.decode("utf-8")
             except UnicodeDecodeError:
                 struct.pack_into("<H", data, at + 8, flags & ~0x800)
+                local, = struct.unpack_from("<I", data, at + 42)  # the member's own header says it again
+                if data[local:local + 4] == b"PK\x03\x04":
+                    local_flags, = struct.unpack_from("<H", data, local + 6)
+                    struct.pack_into("<H", data, local + 6, local_flags & ~0x800)
         at = data.find(b"PK\x01\x02", at + 46 + name_len + extra_len + comment_len)
     return bytes(data)
 
