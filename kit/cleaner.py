@@ -15,8 +15,10 @@ Rules, in order:
    as metadata), boilerplate (dropped), date (the first one before the body
    is the publication date; later ones belong to other articles), photo
    credit, byline, kicker (a section word such as "Editorial" at the top).
-3. Lines of one blank-line-separated block are joined (hard-wrapped
-   paragraphs). A block that is a single short unpunctuated line is a
+3. Lines of one blank-line-separated block are joined where they look
+   hard-wrapped (similar lengths, short; a paragraph ends at a short line
+   that ends a sentence); otherwise each line is a paragraph (text pasted
+   one paragraph per line). A single short unpunctuated line is a
    heading: the first one is the title, repeats of it are dropped.
 4. If the paragraphs are two or more copies of one body (each copy may be
    cut short, inside a paragraph or by whole paragraphs), keep one copy.
@@ -220,10 +222,9 @@ def clean_scrape(text: str, *, standfirst: bool | None = None) -> CleanArticle:
     # Blocks -> headings and paragraphs.
     items: list[tuple[str, str]] = []
     for block in blocks:
-        if not block:
-            continue
-        joined = " ".join(block)
-        items.append(("heading" if len(block) == 1 and _heading_like(joined) else "para", joined))
+        for lines_ in split_block(block):
+            joined = " ".join(lines_)
+            items.append(("heading" if len(lines_) == 1 and _heading_like(joined) else "para", joined))
     paragraphs_seen = [t for k, t in items if k == "para"]
     # A heading-looking line that begins a longer paragraph is a copy cut short, not a heading.
     items = [
@@ -273,6 +274,43 @@ def clean_scrape(text: str, *, standfirst: bool | None = None) -> CleanArticle:
         copies=copies,
         removed=tuple(removed),
     )
+
+
+#: Hard-wrapped text breaks its lines at a fixed width, far shorter than most paragraphs.
+_WRAP_WIDTH = 120
+
+
+def _ends_sentence(line: str) -> bool:
+    end = line.rstrip(_CLOSING_QUOTES) or line
+    return end[-1] in ".!?…"
+
+
+def split_block(block: list[str]) -> list[list[str]]:
+    """The paragraphs of a block of lines (lines between blank lines), each as its lines.
+
+    Lines are joined only where they look hard-wrapped: lines of similar length, all at most
+    :data:`_WRAP_WIDTH` characters; there a paragraph ends at a short line that ends a sentence.
+    Otherwise (one paragraph per line, as text pasted from a page often is) every line is a
+    paragraph, so a title between two copies of a body stays a line of its own.
+
+    >>> split_block(["A title", "First paragraph, one line.", "Second one."])
+    [['A title'], ['First paragraph, one line.'], ['Second one.']]
+    >>> split_block(["a line of text wrapped at a width", "of some forty characters that goes", "on.", "Next."])
+    [['a line of text wrapped at a width', 'of some forty characters that goes', 'on.'], ['Next.']]
+    """
+    if len(block) < 2:
+        return [block] if block else []
+    inner = block[:-1]  # the lines that a hard-wrapped paragraph fills to the width
+    width = max(len(line) for line in inner)
+    full = sum(len(line) >= 0.7 * width for line in inner)
+    if width > _WRAP_WIDTH or full < 0.6 * len(inner):
+        return [[line] for line in block]
+    out: list[list[str]] = [[]]
+    for n, line in enumerate(block):
+        out[-1].append(line)
+        if n + 1 < len(block) and (len(line) < 0.7 * width and (_ends_sentence(line) or _heading_like(line))):
+            out.append([])
+    return out
 
 
 def collapse_repeats(paragraphs: list[str]) -> tuple[list[str], int]:

@@ -204,3 +204,50 @@ def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "bom.txt"
     path.write_bytes("\ufeffA plain sentence.".encode("utf-8"))
     assert kit.load_document(path).text == "A plain sentence."
+
+
+# --- texts as teachers paste them ---------------------------------------------------------------------
+
+PASTED = [
+    "Unrest spreads across the country",
+    "Protests that began over fuel prices on Sunday reached the largest city by Tuesday evening, "
+    "witnesses said, as crowds gathered in the central square.",
+    "The government resigned on Wednesday. The president declared a state of emergency.",
+    "Officials said order would be restored within days; rights groups called for restraint and for "
+    "the internet to be switched back on.",
+]  # written for this test
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_one_paragraph_per_line_without_blank_lines(newline):
+    a = clean_scrape(newline.join(PASTED))
+    assert a.title == PASTED[0] and list(a.paragraphs) == PASTED[1:]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_body_repeated_with_the_title_between_the_copies(newline):
+    text = newline.join(PASTED + ["Share this article"] + PASTED + ["See also"])
+    a = clean_scrape(text)
+    assert a.title == PASTED[0] and list(a.paragraphs) == PASTED[1:] and a.copies == 2
+
+
+def test_hard_wrapped_paragraphs_without_blank_lines_are_joined_at_their_short_last_lines():
+    wrapped = ("Protests that began over fuel prices on Sunday\n"
+               "reached the largest city by Tuesday evening,\n"
+               "witnesses said.\n"
+               "The government resigned on Wednesday and the\n"
+               "president declared a state of emergency for two\n"
+               "weeks.")
+    a = clean_scrape(wrapped)
+    assert list(a.paragraphs) == [
+        "Protests that began over fuel prices on Sunday reached the largest city by Tuesday evening, witnesses said.",
+        "The government resigned on Wednesday and the president declared a state of emergency for two weeks."]
+
+
+def test_hard_wrapped_paragraphs_between_blank_lines_are_joined_as_before():
+    wrapped = ("A title of the piece\n\nProtests that began over fuel prices on Sunday\nreached the largest city "
+               "by Tuesday.\n\nThe government resigned on Wednesday and the\npresident declared an emergency.")
+    a = clean_scrape(wrapped)
+    assert a.title == "A title of the piece"
+    assert list(a.paragraphs) == ["Protests that began over fuel prices on Sunday reached the largest city by Tuesday.",
+                                  "The government resigned on Wednesday and the president declared an emergency."]
