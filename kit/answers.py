@@ -203,12 +203,14 @@ class Key:
 _TABLE_OF_KIND = {"sentence": "unit", "span": "span", "verdict": "claim", "cell": "cell"}
 
 
-def parse_key(data: dict, file: str, kind: str, *, labels: tuple[str, ...] | None = None) -> Key:
-    """Validate a key's data against the document, the taxonomy, the record and the coverage."""
+def parse_key(data: dict, file: str, kind: str, *, labels: tuple[str, ...] | None = None,
+              document: corpus.Document | None = None) -> Key:
+    """Validate a key's data against the document (default: the editorial), the taxonomy, the record
+    and the coverage."""
     top = Checker(data, file, None)
     table = _TABLE_OF_KIND[kind]
     top.no_other_fields(("document", "sha256", table, "control"))
-    doc = corpus.load_editorial()
+    doc = document or corpus.load_editorial()
     if top.text("document") != doc.id:
         raise top.fail("document", f"this kit has the document {doc.id!r}, not {data['document']!r}")
     if top.text("sha256") != doc.sha256:
@@ -318,7 +320,7 @@ def _check_span_key(items: list[SpanAnswer], controls: tuple[Control, ...], doc,
                 raise DataError(file, f"control {control.unit}", "unit", f"is a control but {span.id} tags it")
 
 
-def _filtered(key: Key, allowed: tuple[str, ...]) -> Key:
+def filtered(key: Key, allowed: tuple[str, ...]) -> Key:
     """Keep the items whose accepted labels meet the exercise's label set, and only those labels."""
     kept = []
     for answer in key.items:
@@ -334,8 +336,9 @@ def _builtin_key(name: str, kind: str) -> Key:
     return parse_key(resources.read_toml(rel), f"kit/data/{rel}", kind)
 
 
-def read_key_file(path: Path | str, kind: str) -> Key:
-    """Read a private key (TOML or JSON with the same fields as the built-in keys)."""
+def read_key_file(path: Path | str, kind: str, *, document: corpus.Document | None = None) -> Key:
+    """Read a private key (TOML or JSON with the same fields as the built-in keys), for ``document``
+    (default: the editorial)."""
     path = Path(path)
     if not path.is_file():
         raise KitError(f"{path}: no such key file")
@@ -347,7 +350,7 @@ def read_key_file(path: Path | str, kind: str) -> Key:
             raise DataError(str(path), None, None, f"not valid JSON: {exc}") from None
     else:
         data = resources.parse_toml(raw, str(path))
-    return parse_key(data, str(path), kind)
+    return parse_key(data, str(path), kind, document=document)
 
 
 def load_key(exercise_id: str, path: Path | str | None = None) -> Key:
@@ -361,4 +364,4 @@ def load_key(exercise_id: str, path: Path | str | None = None) -> Key:
     """
     ex = exercise(exercise_id)
     key = read_key_file(path, ex.kind) if path is not None else _builtin_key(ex.key, ex.kind)
-    return _filtered(key, ex.labels)
+    return filtered(key, ex.labels)

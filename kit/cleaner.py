@@ -289,7 +289,8 @@ def split_block(block: list[str]) -> list[list[str]]:
     """The paragraphs of a block of lines (lines between blank lines), each as its lines.
 
     Lines are joined only where they look hard-wrapped: lines of similar length, all at most
-    :data:`_WRAP_WIDTH` characters; there a paragraph ends at a short line that ends a sentence.
+    :data:`_WRAP_WIDTH` characters, few of them ending a sentence; there a paragraph ends at a short
+    line that ends a sentence.
     Otherwise (one paragraph per line, as text pasted from a page often is) every line is a
     paragraph, so a title between two copies of a body stays a line of its own.
 
@@ -301,9 +302,11 @@ def split_block(block: list[str]) -> list[list[str]]:
     if len(block) < 2:
         return [block] if block else []
     inner = block[:-1]  # the lines that a hard-wrapped paragraph fills to the width
-    width = max(len(line) for line in inner)
+    width = max(len(line) for line in block)
     full = sum(len(line) >= 0.7 * width for line in inner)
-    if width > _WRAP_WIDTH or full < 0.6 * len(inner):
+    # Wrapping breaks lines anywhere, so few of them end a sentence; pasted paragraphs all do.
+    ends = sum(_ends_sentence(line) for line in inner)
+    if width > _WRAP_WIDTH or full < 0.6 * len(inner) or ends > 0.5 * len(inner):
         return [[line] for line in block]
     out: list[list[str]] = [[]]
     for n, line in enumerate(block):

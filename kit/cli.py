@@ -73,6 +73,41 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def case_lines() -> list[str]:
+    """What ``kit cases`` prints: the built-in cases."""
+    from .cases import cases
+
+    lines = []
+    for c in cases():
+        when = c.date.isoformat() if c.date else "undated"
+        lines += [f"{c.id}  {c.title!r}", f"    {c.outlet}, {when}; {len(c.document.units)} units; "
+                  f"exercises: {', '.join(e.id for e in c.exercises)}", f"    why it is reproduced: {c.licence}"]
+    lines.append("A case folder of your own: kit new SOURCE --id ID --out FOLDER (then kit grade --case FOLDER).")
+    return lines
+
+
+def _cmd_cases(args: argparse.Namespace) -> int:
+    print("\n".join(case_lines()))
+    return 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .authoring import new_case, unit_lines
+
+    try:
+        published = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"kit new: error: --date {args.date!r} is not a date like 2022-01-07", file=sys.stderr)
+        return 2
+    case = new_case(args.source, case_id=args.id, out=args.out, title=args.title, outlet=args.outlet,
+                    published=published, url=args.url, licence=args.licence)
+    print("\n".join(unit_lines(case)))
+    print(f"Wrote the case to {case.folder}: check the units above, then write its keys in key mode.")
+    return 0
+
+
 def _cmd_guide(args: argparse.Namespace) -> int:
     from .guide import write_guide
 
@@ -124,7 +159,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     try:
         report = grading.grade(args.submissions, exercise=args.exercise, key=args.key, out=args.out,
                                fmt=args.format, roster=args.roster, assignment_id=args.assignment_id,
-                               points=args.points, force=args.force, progress=_Progress())
+                               points=args.points, force=args.force, case=args.case, progress=_Progress())
     except grading.UsageError as exc:
         print(f"kit grade: error: {exc}", file=sys.stderr)
         return 2
@@ -178,6 +213,26 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="List every built-in exercise with its kind, task, label set, "
                                               "points, mode (practice or graded) and the size of its key.")
     listing.set_defaults(run=_cmd_exercises)
+    listing_cases = commands.add_parser("cases", help="the built-in cases (a text and its exercises)",
+                                        description="List the built-in cases: each is one text with its "
+                                                    "exercises and keys, and why the kit may reproduce it.")
+    listing_cases.set_defaults(run=_cmd_cases)
+    new = commands.add_parser(
+        "new", help="make a case folder from a saved web page, a text file or pasted text",
+        description="Make a case folder from SOURCE: a saved web page (needs the 'authoring' extra), a text file, "
+                    "or - for text pasted on standard input. Keeps the source byte for byte, cleans its main text, "
+                    "writes exercise definitions for claims and techniques, and prints the units found. Flags "
+                    "override what the page says. Exit 1 with one message, and nothing written, on bad input.")
+    new.add_argument("source", metavar="SOURCE", help="a .html page, a text file, or - for standard input")
+    new.add_argument("--id", required=True, help="the case's id: lowercase words joined by hyphens")
+    new.add_argument("--out", required=True, metavar="FOLDER", help="the case folder to write (new or empty)")
+    new.add_argument("--title", help="the text's title (default: the page's)")
+    new.add_argument("--outlet", help="who published it (default: the page's site name)")
+    new.add_argument("--date", help="when it was published, YYYY-MM-DD (default: the page's)")
+    new.add_argument("--url", help="where it was published (default: the page's)")
+    new.add_argument("--licence", help="why the kit may reproduce it: public domain, an open licence, or "
+                                       "quotation for criticism and teaching")
+    new.set_defaults(run=_cmd_new)
     guide = commands.add_parser("guide", help="render the teacher's guide from the keys into docs/",
                                 description="Render the teacher's guide (findings, omitted context, the outlet's "
                                             "background, discussion prompts, every key at a glance) from the "
@@ -197,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "exist). LTI grade passback is not supported: import the file.")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="files, folders or zip files")
     grade.add_argument("--exercise", required=True, metavar="ID", help="the exercise id (see `kit exercises`)")
+    grade.add_argument("--case", default=defaults["case"], metavar="FOLDER",
+                       help="grade an exercise of a case (a case folder, or a built-in case's id)")
     grade.add_argument("--key", default=defaults["key"], metavar="FILE",
                        help="a private key (TOML or JSON); default: the exercise's built-in practice key")
     grade.add_argument("--out", default=defaults["out"], metavar="DIR",

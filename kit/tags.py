@@ -26,12 +26,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import answers, corpus, taxonomy
 from ._version import __version__
 from ._io import atomic_write_text
 from .journal import JOURNAL_FORMAT, Journal
+
+if TYPE_CHECKING:  # a case is passed in, never loaded here
+    from .cases import Case
 from .errors import KitError
 
 FORMAT = "kit-tags"
@@ -93,12 +96,14 @@ class Rules:
     fields: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
-    def for_exercise(cls, exercise_id: str) -> "Rules":
-        ex = answers.exercise(exercise_id)
-        doc = corpus.load_editorial()
+    def for_exercise(cls, exercise_id: str, case: "Case | None" = None) -> "Rules":
+        """The rules of a built-in exercise, or of one of ``case``'s exercises (its document, its key's claims)."""
+        ex = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
+        doc = case.document if case is not None else corpus.load_editorial()
         extra: dict[str, Any] = {}
         if ex.kind == "verdict":
-            extra["claims"] = frozenset(answers.load_key(ex.id).ids)
+            key = case.key(ex.id) if case is not None else answers.load_key(ex.id)
+            extra["claims"] = frozenset(key.ids)
             extra["record"] = frozenset(r.id for r in corpus.load_record())
         if ex.kind == "cell":
             extra["items"] = frozenset(a.id for a in corpus.load_articles())
@@ -301,8 +306,10 @@ class Session:
     >>> s.close()
     """
 
-    def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None, journal: bool = True):
-        self.rules = Rules.for_exercise(exercise_id)
+    def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None, journal: bool = True,
+                 case: "Case | None" = None):
+        self.case = case if case is not None and not case.builtin else None
+        self.rules = Rules.for_exercise(exercise_id, self.case)
         self.exercise = self.rules.exercise
         self.document = self.rules.document
         self.work_dir = Path(work_dir) if work_dir is not None else default_work_dir()
@@ -311,7 +318,7 @@ class Session:
         self.journal: Journal | None = None
         self.closed_reason = ""
         if journal:
-            path = (self.work_dir / f"{self.exercise.id}.journal.jsonl").resolve()
+            path = (self.work_dir / f"{self.journal_name}.journal.jsonl").resolve()
             earlier = _OPEN_SESSIONS.get(path)
             if earlier is not None:  # the cell was re-run in this kernel: the newest session takes over
                 earlier.close("This tagger was replaced by a newer one (the cell was run again): use the newest one.")
@@ -331,6 +338,11 @@ class Session:
         note = durability_note()
         if note:
             self.messages.append(note)
+
+    @property
+    def journal_name(self) -> str:
+        """The exercise's name in the work folder: a case's exercises go by ``<case>.<exercise>``."""
+        return f"{self.case.id}.{self.exercise.id}" if self.case is not None else self.exercise.id
 
     @property
     def read_only(self) -> bool:
@@ -427,10 +439,11 @@ class Session:
         again replaces the student's own earlier export of the same exercise.
         """
         data = self.export_data()
-        problems = validate_export(data)
+        problems = validate_export(data, case=self.case)
         if problems:
             raise TagError(problems[0].code, f"the export did not validate: {problems[0].message}")
-        hand_in = self.work_dir / "exports" / export_name(data)
+        hand_in = self.work_dir / "exports" / (export_name(data) if self.case is None else
+                                               f"{data['student']['id']}-{self.journal_name}.json")
         if self.read_only and (path is None or Path(path).resolve() == hand_in.resolve()):
             # The hand-in file belongs to the copy that can write: a stale copy must not replace newer work.
             if self.journal.read_only_reason == "locked":
@@ -514,8 +527,11 @@ _OPTIONAL = {"note", "checkworthy", "evidence", "name"}
 _rules_cache: dict[str, Rules] = {}
 
 
-def rules_for(exercise_id: str) -> Rules:
-    """The :class:`Rules` of an exercise (built once per exercise)."""
+def rules_for(exercise_id: str, case: "Case | None" = None) -> Rules:
+    """The :class:`Rules` of an exercise (built once per built-in exercise; a case's, each time: its
+    key may be changing in key mode)."""
+    if case is not None and not case.builtin:
+        return Rules.for_exercise(exercise_id, case)
     if exercise_id not in _rules_cache:
         _rules_cache[exercise_id] = Rules.for_exercise(exercise_id)
     return _rules_cache[exercise_id]
@@ -572,10 +588,11 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def validate_export(data: Any, *, exercise: str | None = None) -> list[Problem]:
+def validate_export(data: Any, *, exercise: str | None = None, case: "Case | None" = None) -> list[Problem]:
     """Every problem of an export (empty when it is valid), most basic first.
 
-    ``exercise`` additionally requires the file to be for that exercise.
+    ``exercise`` additionally requires the file to be for that exercise; ``case`` checks it against a
+    case's exercises and text instead of the built-in ones.
     """
     problems = validate_structure(data)
     if problems:
@@ -587,7 +604,7 @@ def validate_export(data: Any, *, exercise: str | None = None) -> list[Problem]:
     if exercise is not None and data["exercise"] != exercise:
         return [Problem("wrong_exercise", f"this file is for exercise {data['exercise']!r}, not {exercise!r}")]
     try:
-        rules = rules_for(data["exercise"])
+        rules = rules_for(data["exercise"], case)
     except KitError:
         return [Problem("unknown_exercise", f"unknown exercise {data['exercise']!r}")]
     if data["document"] != {"id": rules.document.id, "sha256": rules.document.sha256}:

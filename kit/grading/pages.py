@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from .. import answers, feedback
+from .. import answers, corpus, feedback
 from .._version import __version__
 from .results import Graded, Rejected, basename
 
@@ -26,9 +26,9 @@ def _env():
 class Pages:
     """Renders the pages of one exercise and key."""
 
-    def __init__(self, exercise: answers.Exercise, key: answers.Key):
+    def __init__(self, exercise: answers.Exercise, key: answers.Key, document: corpus.Document | None = None):
         self.exercise = exercise
-        self.feedback = feedback.Feedback(exercise, key)
+        self.feedback = feedback.Feedback(exercise, key, document)
         self.css = Markup(_env().loader.get_source(_env(), "page.css")[0].strip())
         self.page = _env().get_template("page.html")
         self.metric_note = feedback.metric_note(exercise)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import answers, scoring, tags
+from ..cases import Case, load_case
 from .._io import fsync_dir
 from ..errors import KitError, UsageError
 from . import gradebook
@@ -41,6 +42,7 @@ def output_names(fmt: str) -> list[str]:
 def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path | str | None = None,
           out: Path | str | None = None, fmt: str = "generic", roster: Path | str | None = None,
           assignment_id: int | str | None = None, points: float | None = None, force: bool = False,
+          case: "str | Path | Case | None" = None,
           progress: Callable[[int, int], None] | None = None) -> GradeReport:
     """Grade every submission under ``paths`` for ``exercise`` and write the gradebook into ``out``.
 
@@ -50,7 +52,8 @@ def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path 
     students through ``roster``; ``assignment_id`` is the LMS's id of the grade column; ``points``
     scales the LMS file's scores to that many points; ``force`` replaces existing output files (and
     removes feedback pages of students no longer graded); ``progress(done, total)`` is called after
-    each file.
+    each file. ``case`` (an id, a folder or a :class:`~kit.cases.Case`) grades one of a case's
+    exercises, against its text and its key (or ``key``).
 
     Raises :class:`~kit.errors.UsageError` for options that do not fit, :class:`~kit.errors.KitError`
     when the output files exist (without ``force``), the key or roster is unusable, or nobody in the
@@ -58,7 +61,9 @@ def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path 
     """
     if fmt not in gradebook.FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(gradebook.FORMATS)}")
-    ex = _exercise(exercise)
+    if case is not None and not isinstance(case, Case):
+        case = load_case(case)
+    ex = case.exercise(exercise) if case is not None else _exercise(exercise)
     if fmt in gradebook.NEEDS_ROSTER and roster is None:
         raise UsageError(f"--format {fmt} needs --roster FILE (docs/grading.md says which export to use)")
     if assignment_id is not None:
@@ -71,7 +76,7 @@ def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path 
     out = Path(out) if out is not None else Path(f"graded-{ex.id}")
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; --out needs a folder")
-    reference = answers.load_key(ex.id, key)
+    reference = case.key(ex.id, key) if case is not None else answers.load_key(ex.id, key)
     people = gradebook.read_roster(roster) if roster is not None else None
     fixed = output_names(fmt)
     clock = time.perf_counter
@@ -82,11 +87,11 @@ def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path 
         if not force:  # fail before reading a single submission
             _refuse_existing([out / name for name in fixed])
         timings["collect"] = clock() - started
-        graded, rejected = _grade_sources(sources, ex, reference, progress, timings)
+        graded, rejected = _grade_sources(sources, ex, reference, progress, timings, case)
     finally:
         close(sources)
     mark = clock()
-    pages = Pages(ex, reference)
+    pages = Pages(ex, reference, case.document if case is not None else None)
     files = {"grades.csv": gradebook.grades_csv(ex, graded), "items.csv": gradebook.items_csv(ex, graded),
              "rejected.csv": gradebook.rejected_csv(rejected), "index.html": pages.index(graded, rejected)}
     lms = None
@@ -115,7 +120,7 @@ def grade(paths: Iterable[Path | str] | Path | str, *, exercise: str, key: Path 
         raise
     timings["total"] = clock() - started
     report = GradeReport(ex, reference, out, fmt, len(sources), graded, rejected, planned, timings=timings)
-    report.builtin_key = key is None
+    report.builtin_key = key is None and (case is None or case.builtin)
     if lms is not None:
         report.unmatched, report.without_grade = lms.unmatched, lms.without_grade
         report.clashes, report.lms_notes = lms.clashes, lms.notes
@@ -144,13 +149,13 @@ def _when(saved_at: str) -> datetime:
 
 def _grade_sources(sources: list[Source], ex: answers.Exercise, key: answers.Key,
                    progress: Callable[[int, int], None] | None,
-                   timings: dict[str, float]) -> tuple[list[Graded], list[Rejected]]:
+                   timings: dict[str, float], case: Case | None = None) -> tuple[list[Graded], list[Rejected]]:
     mark = time.perf_counter()
     valid: dict[str, list[tuple[datetime, str, dict]]] = defaultdict(list)
     rejected: list[Rejected] = []
     total = len(sources)
     for done, source in enumerate(sources, 1):
-        checked = check_source(source, exercise=ex.id)
+        checked = check_source(source, exercise=ex.id, case=case)
         if checked.problems:
             first = checked.problems[0]
             more = len(checked.problems) - 1

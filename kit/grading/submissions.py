@@ -297,7 +297,7 @@ def _why_not_json(raw: bytes) -> TagError | None:
     return None
 
 
-def check_bytes(raw: bytes, *, exercise: str | None = None) -> tuple[Any, list[Problem]]:
+def check_bytes(raw: bytes, *, exercise: str | None = None, case=None) -> tuple[Any, list[Problem]]:
     """Parse and validate one export: ``(data, problems)``; no problems means it can be graded.
 
     The checks of :func:`kit.tags.validate_export` (the export contract), plus the file-level reasons
@@ -312,7 +312,7 @@ def check_bytes(raw: bytes, *, exercise: str | None = None) -> tuple[Any, list[P
     if isinstance(data, dict) and "nbformat" in data and "cells" in data:
         return data, [Problem("notebook", "this is a Jupyter notebook, not the tag file exported from it")]
     try:
-        return data, tags.validate_export(data, exercise=exercise)
+        return data, tags.validate_export(data, exercise=exercise, case=case)
     except Exception as exc:  # pragma: no cover - a bug; the tests fuzz for it
         return data, [Problem("internal_error", f"{type(exc).__name__}: {exc}")]
 
@@ -330,12 +330,12 @@ class Checked:
         return not self.problems
 
 
-def check_source(source: Source, *, exercise: str | None = None) -> Checked:
+def check_source(source: Source, *, exercise: str | None = None, case=None) -> Checked:
     try:
         raw = source.read()
     except TagError as exc:
         return Checked(source.name, None, (Problem(exc.code, str(exc)),))
-    data, problems = check_bytes(raw, exercise=exercise)
+    data, problems = check_bytes(raw, exercise=exercise, case=case)
     return Checked(source.name, data, tuple(problems))
 
 

@@ -74,19 +74,24 @@ class Tagger(anywidget.AnyWidget):
     journal_path = traitlets.Unicode("").tag(sync=True)
     export_path = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None, mode: str | None = None, **kwargs):
-        exercise = answers.exercise(exercise_id)
+    def __init__(self, exercise_id: str, *, case=None, work_dir: Path | str | None = None, mode: str | None = None,
+                 **kwargs):
+        if case is not None and not hasattr(case, "exercise"):  # a case id or folder
+            from ..cases import load_case
+
+            case = load_case(case)
+        exercise = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
         if exercise.kind not in ("sentence", "span"):
             raise KitError(f"exercise {exercise_id!r} is a {exercise.kind} exercise: use its panel, not the tagger")
-        self.session = Session(exercise_id, work_dir=work_dir)
+        self.session = Session(exercise_id, work_dir=work_dir, case=case)
         mode = mode or MODE_OF_TASK[exercise.task]
         if mode not in ("sentence", "span", "name") or (mode == "sentence") != (exercise.kind == "sentence"):
             raise KitError(f"mode {mode!r} does not fit exercise {exercise_id!r} ({exercise.kind} tags)")
         doc = self.session.document
         targets = []
         if mode == "name":
-            targets = [{"id": s.id, "start": s.start, "end": s.end}
-                       for s in answers.load_key(exercise_id).items]
+            key = case.key(exercise_id) if case is not None else answers.load_key(exercise_id)
+            targets = [{"id": s.id, "start": s.start, "end": s.end} for s in key.items]
         super().__init__(
             exercise_id=exercise_id, title=exercise.title, mode=mode,
             doc={"id": doc.id, "sha256": doc.sha256, "text": doc.text,

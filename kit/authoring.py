@@ -1,0 +1,182 @@
+"""Authoring: a saved web page, a text file or pasted text becomes a case folder with exercises.
+
+``kit new SOURCE --id ID --out FOLDER`` keeps the source byte for byte, takes its main text (from a
+saved page with trafilatura, in the optional ``authoring`` extra, imported only here: it needs lxml,
+which the browser-only edition cannot load), cleans it as any scrape, and writes the case with
+exercise definitions for claims and techniques. It prints the units it found, so the author can
+check them before writing the key. Bad input gets one clear message and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from . import corpus
+from ._fields import is_slug
+from .cases import CASE_FILE, Case, read_case_folder
+from .errors import KitError
+
+MIN_SENTENCES = 3
+MAX_SOURCE_BYTES = 20_000_000
+_BINARY = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str  # the main text: title, then one paragraph per line
+    title: str = ""
+    outlet: str = ""
+    date: date | None = None
+    url: str = ""
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def read_source(source: str | Path) -> tuple[bytes, str]:
+    """The source's bytes and its kind ("html" or "text"); ``"-"`` reads standard input."""
+    if str(source) == "-":
+        raw = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1)
+        name = "pasted text"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise KitError(f"{source}: no such file")
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise KitError(f"{source}: {path.stat().st_size:,} bytes is far larger than an article")
+        raw = path.read_bytes()
+        name = str(source)
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise KitError(f"{name}: far larger than an article")
+    if not raw.strip():
+        raise KitError(f"{name} is empty")
+    if raw.startswith(_BINARY) or b"\x00" in raw:
+        raise KitError(f"{name} is a binary file (an image, a PDF, an archive?): save the page as HTML, or paste "
+                       "its text")
+    head = raw[:2048].lstrip().lower()
+    is_html = str(source).lower().endswith((".html", ".htm")) or head.startswith((b"<!doctype html", b"<html"))
+    return raw, "html" if is_html else "text"
+
+
+def extract(raw: bytes, kind: str) -> Extracted:
+    """The main text and metadata of a source."""
+    if kind == "text":
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise KitError("the text is not UTF-8: save it as UTF-8 (plain text) and try again") from None
+        return Extracted(text)
+    try:
+        import trafilatura
+    except ImportError:
+        raise KitError("reading a saved web page needs the authoring tools: pip install "
+                       "'media-literacy-kit[authoring]' (or paste the article's text instead: kit new -)") from None
+    html = raw.decode("utf-8", "replace")
+    body = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=False,
+                               favor_precision=True, deduplicate=True)
+    if not body or not body.strip():
+        raise KitError("no article text was found in the page (is it the article itself, saved as HTML?)")
+    meta = trafilatura.extract_metadata(html)
+    title = (getattr(meta, "title", None) or "").strip()
+    published = None
+    if getattr(meta, "date", None):
+        try:
+            published = date.fromisoformat(meta.date[:10])
+        except ValueError:
+            published = None
+    text = (title + "\n\n" if title and not body.lstrip().startswith(title) else "") + body
+    return Extracted(text, title, (getattr(meta, "sitename", None) or "").strip(), published,
+                     (getattr(meta, "url", None) or "").strip())
+
+
+def new_case(source: str | Path, *, case_id: str, out: str | Path, title: str | None = None,
+             outlet: str | None = None, published: date | None = None, url: str | None = None,
+             licence: str | None = None) -> Case:
+    """Make a case folder from ``source`` (a saved page, a text file, or "-" for standard input)."""
+    if not is_slug(case_id):
+        raise KitError(f"--id {case_id!r} must be lowercase words joined by hyphens (say: state-dept-2022-01-07)")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise KitError(f"{out} exists and is not an empty folder: choose another --out")
+    raw, kind = read_source(source)
+    found = extract(raw, kind)
+    document = corpus.parse_document(found.text, id=case_id)
+    sentences = [u for u in document.units if u.kind == "sentence"]
+    if len(sentences) < MIN_SENTENCES:
+        raise KitError(f"the text cleans to {len(sentences)} sentence(s); a case needs at least {MIN_SENTENCES}")
+    meta = {
+        "id": case_id, "title": title or found.title or document.title, "outlet": outlet or found.outlet,
+        "url": url or found.url, "licence": licence or "",
+        "source": "source.html" if kind == "html" else "source.txt", "text": "text.txt",
+    }
+    when = published or found.date
+    lines = ["# A case: one text and everything keyed to it (kit new made this file; edit it freely).",
+             "# licence: why the kit may reproduce the text (public domain, an open licence, or quotation for",
+             "# criticism and teaching), and where the text was seen."]
+    lines += [f"{k} = {_toml_string(v)}" for k, v in meta.items()]
+    if when:
+        lines.insert(len(lines) - 3, f"date = {when.isoformat()}")
+    files = {CASE_FILE: ("\n".join(lines) + "\n").encode("utf-8"), meta["source"]: raw,
+             "text.txt": found.text.encode("utf-8"),
+             "exercises/claims.toml": _exercise("claims", case_id, "Claim types", "sentence", "label",
+                                                "claim_types", len(document.units),
+                                                "Give every sentence one claim type, asking the six questions in "
+                                                "order and stopping at the first yes. Flag the sentences a "
+                                                "fact-checker would want to check."),
+             "exercises/techniques.toml": _exercise("techniques", case_id, "Find and name techniques", "span", "find",
+                                                    "core_techniques", 20,
+                                                    "Highlight the smallest passage that carries each persuasion "
+                                                    "technique and name it from the core ten. When in doubt, do "
+                                                    "not tag.")}
+    _write_folder(out, files)
+    return read_case_folder(out)
+
+
+def _exercise(exercise_id: str, case_id: str, title: str, kind: str, task: str, label_set: str, points: float,
+              instructions: str) -> bytes:
+    return "\n".join([
+        f"id = {_toml_string(exercise_id)}", f"title = {_toml_string(title)}", f"document = {_toml_string(case_id)}",
+        f"kind = {_toml_string(kind)}", f"task = {_toml_string(task)}", f"label_set = {_toml_string(label_set)}",
+        f"points = {points:g}", 'mode = "graded"', f"key = {_toml_string(exercise_id)}",
+        f"instructions = {_toml_string(instructions)}", ""]).encode("utf-8")
+
+
+def _write_folder(out: Path, files: dict[str, bytes]) -> None:
+    """Write every file into a fresh folder beside ``out``, then move it into place: all or nothing."""
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        for rel, data in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (staging / "keys").mkdir(exist_ok=True)
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def unit_lines(case: Case, width: int = 90) -> list[str]:
+    """What ``kit new`` prints: every unit, so the author can check them before writing the key."""
+    lines = [f"case {case.id}: {case.title!r}" + (f", {case.outlet}" if case.outlet else "")
+             + (f", {case.date.isoformat()}" if case.date else ""),
+             f"  {len(case.document.units)} units, {len(case.document.text):,} characters, sha256 "
+             f"{case.document.sha256[:16]}..."]
+    for u in case.document.units:
+        text = u.text if len(u.text) <= width else u.text[:width - 1] + "…"
+        lines.append(f"  {u.id:<11} {text}")
+    if not case.licence:
+        lines.append("Say in case.toml (licence) why the kit may reproduce this text: public domain, an open "
+                     "licence, or quotation for criticism and teaching.")
+    return lines
