@@ -440,6 +440,11 @@ KERNEL_READY_JS = """async (timeoutMs) => {
   while (!(p && p.sessionContext)) {
     if (Date.now() > deadline) throw new Error('no notebook panel in window.jupyterapp.shell.currentWidget');
     p = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    if (!(p && p.sessionContext) && window.jupyterapp) {
+      // After a reload the restored tab may be shown without being the current widget: activate it.
+      const shown = [...window.jupyterapp.shell.widgets('main')].find((w) => w.sessionContext && w.isVisible);
+      if (shown) window.jupyterapp.shell.activateById(shown.id);
+    }
     if (!(p && p.sessionContext)) await sleep(50);
   }
   await within(p.context.ready, 'context.ready');
