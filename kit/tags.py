@@ -70,10 +70,12 @@ def tag_key(tag: dict) -> tuple:
         return ("verdict", tag["claim"])
     if kind == "cell":
         return ("cell", tag["item"], tag["field"])
+    if kind == "control":  # key mode: a sentence left untagged on purpose
+        return ("control", tag["unit"])
     raise TagError("unknown_kind", f"unknown tag kind {kind!r}")
 
 
-def _check_note(note: Any, where: str) -> str:
+def check_note(note: Any, where: str) -> str:
     if not isinstance(note, str):
         raise TagError("wrong_type", f"{where}: the note must be text")
     if not is_encodable(note):
@@ -121,7 +123,7 @@ class Rules:
         label = tag.get("label")
         if not isinstance(label, str):
             raise TagError("missing_field" if label is None else "wrong_type", f"{where}: needs a label")
-        note = _check_note(tag.get("note", ""), where)
+        note = check_note(tag.get("note", ""), where)
         doc = self.document
         if kind == "sentence":
             unit = tag.get("unit")
@@ -307,9 +309,17 @@ class Session:
     """
 
     def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None, journal: bool = True,
-                 case: "Case | None" = None):
+                 case: "Case | None" = None, author: bool = False):
         self.case = case if case is not None and not case.builtin else None
+        self.author = author
         self.rules = Rules.for_exercise(exercise_id, self.case)
+        if author:  # key mode: the author's journal lives with the case's keys
+            if self.case is None:
+                raise KitError("key mode needs a case folder (kit new makes one): Tagger(..., case=FOLDER, author=True)")
+            from .keymode import AuthorRules
+
+            self.rules = AuthorRules(self.rules)
+            work_dir = self.case.folder / "keys"
         self.exercise = self.rules.exercise
         self.document = self.rules.document
         self.work_dir = Path(work_dir) if work_dir is not None else default_work_dir()
@@ -342,7 +352,9 @@ class Session:
     @property
     def journal_name(self) -> str:
         """The exercise's name in the work folder: a case's exercises go by ``<case>.<exercise>``."""
-        return f"{self.case.id}.{self.exercise.id}" if self.case is not None else self.exercise.id
+        if self.case is None:
+            return self.exercise.id
+        return f"{self.case.id}.{self.exercise.id}" + (".key" if self.author else "")
 
     @property
     def read_only(self) -> bool:

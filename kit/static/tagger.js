@@ -31,13 +31,25 @@ const HELP = {
   ],
 };
 
-function keyOf(tag) {
-  if (tag.kind === "sentence") return JSON.stringify(["sentence", tag.unit]);
-  return JSON.stringify(["span", tag.start, tag.end, tag.label]);
+function keyList(tag) {
+  if (tag.kind === "sentence" || tag.kind === "control") return [tag.kind, tag.unit];
+  return ["span", tag.start, tag.end, tag.label];
 }
 
-function keyList(tag) {
-  return tag.kind === "sentence" ? ["sentence", tag.unit] : ["span", tag.start, tag.end, tag.label];
+function keyOf(tag) {
+  return JSON.stringify(keyList(tag));
+}
+
+// Key mode (an author writing a case's key) adds these keys.
+const AUTHOR_HELP = [
+  ["Shift+1–9, 0", "also accept that label (again: no longer)"],
+  ["n", "write why: students read it, and an item needs it to count"],
+];
+const AUTHOR_SPAN_HELP = [["x", "a control: this sentence is left untagged on purpose"]];
+
+function badgeText(t, p) {
+  const also = t.also && t.also.length ? ` (also ${t.also.join(", ")})` : "";
+  return `${t.label} ${p ? p.label : ""}${also}${t.checkworthy ? " ★ check-worthy" : ""}${t.note ? " ✎" : ""}`;
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -113,7 +125,8 @@ function render({ model, el: host }) {
   const redoBtn = el("button", { type: "button", class: "kit-redo", text: "Redo", "aria-keyshortcuts": "Control+Shift+Z" });
   const noteBtn = el("button", { type: "button", class: "kit-note-btn", text: "Why? note", "aria-keyshortcuts": "N" });
   const deleteBtn = el("button", { type: "button", class: "kit-delete", text: "Delete tag", "aria-keyshortcuts": "Delete" });
-  const exportBtn = el("button", { type: "button", class: "kit-export", text: "Export my tags" });
+  const author = model.get("author");
+  const exportBtn = el("button", { type: "button", class: "kit-export", text: author ? "Save key" : "Export my tags" });
   const downloadLink = el("a", { class: "kit-download", hidden: true, role: "button" });
   buttons.append(undoBtn, redoBtn, noteBtn, deleteBtn, exportBtn, downloadLink);
   header.append(heading, studentBox, buttons);
@@ -154,7 +167,8 @@ function render({ model, el: host }) {
   }
   const legend = el("div", { class: "kit-legend", id: legendId });
   legend.append(el("strong", { text: "Keys: " }));
-  for (const [k, v] of HELP[mode]) legend.append(el("span", { class: "kit-legend-item" }, el("kbd", { text: k }), ` ${v}`));
+  const help = author ? [...HELP[mode], ...AUTHOR_HELP, ...(mode === "span" ? AUTHOR_SPAN_HELP : [])] : HELP[mode];
+  for (const [k, v] of help) legend.append(el("span", { class: "kit-legend-item" }, el("kbd", { text: k }), ` ${v}`));
   // Messages show in a bar that stays in view at the top while the student works in the text
   // (the live region says them to screen readers, so the bar itself is not read twice).
   const statusLine = el("div", { class: "kit-status", "aria-hidden": "true" });
@@ -354,13 +368,30 @@ function render({ model, el: host }) {
 
   function tagsAtCursor(tags) {
     if (mode === "sentence") return tags.filter((t) => t.kind === "sentence" && t.unit === units[cursor].id);
+    const control = tags.filter((t) => t.kind === "control" && t.unit === units[unitOfToken[cursor]]?.id);
     if (mode === "name") {
       const target = model.get("targets")[cursor];
       return target ? tags.filter((t) => t.start === target.start && t.end === target.end) : [];
     }
     const [s, e] = tokens[cursor];
     return tags.filter((t) => t.kind === "span" && t.start <= s && e <= t.end)
-      .sort((x, y) => (x.end - x.start) - (y.end - y.start));
+      .sort((x, y) => (x.end - x.start) - (y.end - y.start)).concat(control);
+  }
+
+  // Key mode: another accepted label for the tag at the cursor, or a control sentence.
+  function toggleAlso(p) {
+    const hits = tagsAtCursor(currentTags()).filter((t) => t.kind !== "control");
+    if (!hits.length) { announce("Tag it first, then add the labels also accepted."); return; }
+    const { pending: _p, ...tag } = hits[0];
+    if (p.code === tag.label) { announce(`${p.label} is already the preferred label.`); return; }
+    const also = tag.also || [];
+    send({ op: "set", tag: { ...tag, also: also.includes(p.code) ? also.filter((c) => c !== p.code) : [...also, p.code] } });
+  }
+  function toggleControl() {
+    const u = units[unitOfToken[cursor]];
+    const old = currentTags().find((t) => t.kind === "control" && t.unit === u.id);
+    if (old) send({ op: "delete", key: keyList(old) });
+    else send({ op: "set", tag: { kind: "control", unit: u.id, note: "" } });
   }
 
   function quoteOf(start, end) {
@@ -408,7 +439,8 @@ function render({ model, el: host }) {
     const u = units[cursor];
     const old = currentTags().find((t) => t.kind === "sentence" && t.unit === u.id);
     if (!old) { announce("Choose a claim type first (1–6), then flag it check-worthy."); return; }
-    if (!send({ op: "set", tag: { kind: "sentence", unit: u.id, label: old.label, checkworthy: !old.checkworthy, note: old.note || "" } })) return;
+    const { pending: _p, ...tag } = old;
+    send({ op: "set", tag: { ...tag, checkworthy: !old.checkworthy } });
   }
 
   let noteFor = null;
@@ -417,7 +449,8 @@ function render({ model, el: host }) {
     if (!hits.length) { announce("Tag something first, then add a note."); return; }
     noteFor = hits[0];
     notePanel.hidden = false;
-    noteLabel.textContent = `Why? (${byCode.get(noteFor.label)?.label || noteFor.label}) `;
+    const what = noteFor.kind === "control" ? "control" : byCode.get(noteFor.label)?.label || noteFor.label;
+    noteLabel.textContent = author ? `Why? Students read this (${what}) ` : `Why? (${what}) `;
     noteInput.value = noteFor.note || "";
     noteInput.focus();
   }
@@ -446,6 +479,7 @@ function render({ model, el: host }) {
   noteBtn.addEventListener("click", openNote);
   deleteBtn.addEventListener("click", deleteAtCursor);
   exportBtn.addEventListener("click", () => {
+    if (author) { send({ op: "save_key" }, false); return; }
     if (!model.get("student").id) {
       announce("Confirm your student id first, then export.");
       studentInput.focus();
@@ -460,6 +494,7 @@ function render({ model, el: host }) {
   const studentOk = el("button", { type: "button", text: "Confirm id" });
   const studentHint = el("span", { class: "kit-hint" });
   studentBox.append(studentLabel, studentInput, studentOk, studentHint);
+  studentBox.hidden = author;  // an author saves a key, not an export
   studentOk.addEventListener("click", () => {
     send({ op: "student", id: studentInput.value.trim(), name: "" }, false);
   });
@@ -505,7 +540,7 @@ function render({ model, el: host }) {
         u.style.setProperty("--kit-colour", p ? p.colour : "#666");
         // into the last word's box, so the badge never starts the next line on its own
         wrapOfToken[lastTokenOfUnit[ui]].append(el("span", { class: `kit-badge${t.pending ? " kit-pending" : ""}`, "data-code": t.label,
-          text: `${t.label} ${p ? p.label : ""}${t.checkworthy ? " ★ check-worthy" : ""}${t.note ? " ✎" : ""}` }));
+          text: badgeText(t, p) }));
       }
       const cur = unitEls[cursor];
       cur.classList.add("kit-current");
@@ -527,6 +562,14 @@ function render({ model, el: host }) {
         });
       }
       for (const t of tags) {
+        if (t.kind === "control") {  // key mode: a sentence left untagged on purpose
+          const ui = units.findIndex((u) => u.id === t.unit);
+          if (ui < 0) continue;
+          unitEls[ui].classList.add("kit-control");
+          wrapOfToken[lastTokenOfUnit[ui]].append(el("span", { class: `kit-badge kit-control-badge${t.pending ? " kit-pending" : ""}`,
+            "data-code": "control", text: `control: left untagged on purpose${t.note ? " ✎" : ""}` }));
+          continue;
+        }
         if (t.kind !== "span") continue;
         const p = byCode.get(t.label);
         const [a, b] = tokenRange(t.start, t.end);
@@ -549,7 +592,7 @@ function render({ model, el: host }) {
         for (const t of list) {
           const p = byCode.get(t.label);
           const badge = el("span", { class: `kit-badge${t.pending ? " kit-pending" : ""}`, "data-code": t.label,
-            text: `${t.label} ${p ? p.label : ""}${t.note ? " ✎" : ""}` });
+            text: badgeText(t, p) });
           badge.style.setProperty("--kit-colour", p ? p.colour : "#666");
           after.after(badge);
           after = badge;
@@ -618,6 +661,8 @@ function render({ model, el: host }) {
     else if (k === "Delete" || k === "Backspace") deleteAtCursor();
     else if ((k === "n" || k === "N") && !e.shiftKey) openNote();
     else if ((k === "c" || k === "C") && mode === "sentence") toggleCheckworthy();
+    else if (author && e.shiftKey && /^Digit\d$/.test(e.code) && byKey.has(e.code.slice(5))) toggleAlso(byKey.get(e.code.slice(5)));
+    else if (author && mode === "span" && (k === "x" || k === "X")) toggleControl();
     else if (byKey.has(k)) applyLabel(byKey.get(k));
     else return false;
     return true;

@@ -73,9 +73,10 @@ class Tagger(anywidget.AnyWidget):
     suggested_student = traitlets.Dict().tag(sync=True)
     journal_path = traitlets.Unicode("").tag(sync=True)
     export_path = traitlets.Unicode("").tag(sync=True)
+    author = traitlets.Bool(False).tag(sync=True)  # key mode: the author of a case's key
 
     def __init__(self, exercise_id: str, *, case=None, work_dir: Path | str | None = None, mode: str | None = None,
-                 **kwargs):
+                 author: bool = False, **kwargs):
         if case is not None and not hasattr(case, "exercise"):  # a case id or folder
             from ..cases import load_case
 
@@ -83,7 +84,7 @@ class Tagger(anywidget.AnyWidget):
         exercise = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
         if exercise.kind not in ("sentence", "span"):
             raise KitError(f"exercise {exercise_id!r} is a {exercise.kind} exercise: use its panel, not the tagger")
-        self.session = Session(exercise_id, work_dir=work_dir, case=case)
+        self.session = Session(exercise_id, work_dir=work_dir, case=case, author=author)
         mode = mode or MODE_OF_TASK[exercise.task]
         if mode not in ("sentence", "span", "name") or (mode == "sentence") != (exercise.kind == "sentence"):
             raise KitError(f"mode {mode!r} does not fit exercise {exercise_id!r} ({exercise.kind} tags)")
@@ -98,7 +99,7 @@ class Tagger(anywidget.AnyWidget):
                  "units": [{"id": u.id, "kind": u.kind, "paragraph": u.paragraph, "start": u.start, "end": u.end}
                            for u in doc.units],
                  "tokens": [[t.start, t.end] for t in doc.tokens]},
-            palette=palette_for(exercise), targets=targets,
+            palette=palette_for(exercise), targets=targets, author=author,
             notices=list(self.session.messages), read_only=self.session.read_only,
             journal_path=str(self.session.journal_path or ""),
             suggested_student=remembered_student(self.session.work_dir),
@@ -139,10 +140,7 @@ class Tagger(anywidget.AnyWidget):
         return {"ok": False, "message": message, "code": code}
 
     def _apply(self, edit: dict) -> dict:
-        return run_edit(self.session, edit, exported=self._exported,
-                        saved=lambda tag: f"Tagged {_describe(tag)} as {taxonomy.label_of(tag['label'])}"
-                                          + (", check-worthy" if tag.get("checkworthy") else "")
-                                          + (" (with a note)" if tag.get("note") else ""))
+        return run_edit(self.session, edit, exported=self._exported, saved=_saved)
 
     def _exported(self, path: Path) -> str:
         self.export_path = str(path)
@@ -208,12 +206,26 @@ def run_edit(session: Session, edit: dict, *, saved, exported) -> dict:
     if op == "student":
         session.set_student(str(edit.get("id", "")).strip(), str(edit.get("name", "")).strip())
         return {"message": f"Student id set to {session.student['id']}"}
+    if op == "save_key":
+        from ..keymode import save_key
+
+        path, message = save_key(session)
+        return {"path": str(path), "message": message}
     if op == "export":
         if not session.student:
             raise KitError("Confirm your student id first (type it and press Confirm id), then export.")
         path = session.export(edit.get("path"))
         return {"path": str(path), "message": exported(path)}
     raise TagError("wrong_type", f"unknown edit {op!r}")
+
+
+def _saved(tag: dict) -> str:
+    """What the tagger says once a tag is saved."""
+    if tag["kind"] == "control":
+        return f"Sentence {tag['unit']} is a control: left untagged on purpose" + (" (with why)" if tag["note"] else "")
+    also = f", also accepting {', '.join(tag['also'])}" if tag.get("also") else ""
+    return (f"Tagged {_describe(tag)} as {taxonomy.label_of(tag['label'])}{also}"
+            + (", check-worthy" if tag.get("checkworthy") else "") + (" (with a note)" if tag.get("note") else ""))
 
 
 def _describe(tag: dict) -> str:

@@ -1,0 +1,95 @@
+"""Key mode: an author writes a case's key in the tagger, driven here from Python as the browser would."""
+
+import io
+import sys
+
+import pytest
+
+import kit
+from kit import cases, cli, grading
+from kit.widgets import Tagger
+
+TEXT = ("Unrest spreads across the country\n"
+        "Protests that began over fuel prices on Sunday reached the largest city by Tuesday, witnesses said.\n"
+        "The so-called activists were clearly paid by foreign puppet masters.\n"
+        "The government resigned on Wednesday.\n"
+        "Officials said order would be restored.\n")  # written for this test
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TEXT.encode())))
+    assert cli.main(["new", "-", "--id", "key-case", "--out", str(tmp_path / "case"), "--licence", "written for a test"]) == 0
+    return tmp_path / "case"
+
+
+def edit(t, tag):
+    result = t.apply({"op": "set", "tag": tag})
+    assert result["ok"], result
+    return result
+
+
+def test_a_claims_key_with_alternatives_and_explanations(folder):
+    t = Tagger("claims", case=folder, author=True)
+    assert t.author and t.session.journal_path.parent == folder / "keys"
+    edit(t, {"kind": "sentence", "unit": "title", "label": "NONASSERT", "note": "A headline: no claim made."})
+    edit(t, {"kind": "sentence", "unit": "p01.s1", "label": "ATTRIB", "also": ["CHECK"], "checkworthy": True,
+             "note": "Witnesses said it: attributed; the facts could be checked too."})
+    edit(t, {"kind": "sentence", "unit": "p02.s1", "label": "OPINION"})  # no explanation yet: left out
+    refused = t.apply({"op": "set", "tag": {"kind": "sentence", "unit": "p03.s1", "label": "CHECK", "also": ["CHECK"]}})
+    assert not refused["ok"] and "besides" in refused["message"]
+    saved = t.apply({"op": "save_key"})
+    assert saved["ok"] and "2 item(s)" in saved["message"] and "p02.s1" in saved["message"]
+    t.close()
+    key = cases.load_case(folder).key("claims")  # validated as the shipped keys are
+    assert [(a.unit, a.labels, a.checkworthy) for a in key.items] == [
+        ("title", ("NONASSERT",), False), ("p01.s1", ("ATTRIB", "CHECK"), True)]
+    again = Tagger("claims", case=folder, author=True)  # re-opening continues where the author stopped
+    assert [tg["unit"] for tg in again.tags] == ["p01.s1", "p02.s1", "title"]
+    again.close()
+
+
+def test_a_techniques_key_needs_a_control(folder):
+    case = cases.load_case(folder)
+    doc = case.document
+    t = Tagger("techniques", case=folder, author=True)
+    start = doc.text.index("so-called activists")
+    end = start + len("so-called activists")
+    edit(t, {"kind": "span", "start": start, "end": end, "label": "T2", "also": ["T1"],
+             "note": "'So-called' sneers at the label it repeats."})
+    refused = t.apply({"op": "save_key"})
+    assert not refused["ok"] and "at least one control" in refused["message"]
+    edit(t, {"kind": "control", "unit": "p03.s1", "note": "A plain statement of fact: nothing to tag."})
+    saved = t.apply({"op": "save_key"})
+    assert saved["ok"] and "1 control(s)" in saved["message"]
+    key = cases.load_case(folder).key("techniques")
+    assert [(a.id, a.quote, a.labels) for a in key.items] == [("S01", "so-called activists", ("T2", "T1"))]
+    assert [c.unit for c in key.controls] == ["p03.s1"]
+    # a control on a sentence the key tags is refused by the key's own checks, and nothing is written
+    before = (folder / "keys" / "techniques.toml").read_bytes()
+    edit(t, {"kind": "control", "unit": "p02.s1", "note": "wrongly"})
+    refused = t.apply({"op": "save_key"})
+    assert not refused["ok"] and "is a control but S01 tags it" in refused["message"]
+    assert (folder / "keys" / "techniques.toml").read_bytes() == before
+    t.close()
+
+
+def test_key_mode_needs_a_case_folder(tmp_path):
+    with pytest.raises(kit.KitError, match="key mode needs a case folder"):
+        Tagger("claims", work_dir=tmp_path, author=True)
+
+
+def test_a_saved_key_grades_the_case(folder, tmp_path):
+    t = Tagger("claims", case=folder, author=True)
+    for unit, label in [("title", "NONASSERT"), ("p01.s1", "ATTRIB"), ("p02.s1", "OPINION"), ("p03.s1", "CHECK"),
+                        ("p04.s1", "ATTRIB")]:
+        edit(t, {"kind": "sentence", "unit": unit, "label": label, "note": "Written for the test."})
+    assert t.apply({"op": "save_key"})["ok"]
+    t.close()
+    student = Tagger("claims", case=folder, work_dir=tmp_path / "student")
+    edit(student, {"kind": "sentence", "unit": "p02.s1", "label": "OPINION"})
+    student.apply({"op": "student", "id": "s7"})
+    exported = student.export()
+    student.close()
+    report = grading.grade([exported], exercise="claims", case=folder, out=tmp_path / "out")
+    assert [(g.student, g.result.score) for g in report.graded] == [("s7", 1.0)]
