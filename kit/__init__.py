@@ -31,13 +31,16 @@ from .segment import Token
 
 __all__ = [
     "Article",
+    "__version__",
     "DataError",
     "Document",
     "KitError",
     "RecordItem",
     "Token",
     "Unit",
+    "agree",
     "load_articles",
+    "load_case",
     "load_coverage",
     "load_document",
     "load_editorial",
@@ -45,6 +48,20 @@ __all__ = [
     "load_record",
     "parse_document",
 ]
+
+
+def load_case(id_or_folder):
+    """A case: a built-in one by id, or a case folder (see :mod:`kit.cases`)."""
+    from .cases import load_case as _load_case
+
+    return _load_case(id_or_folder)
+
+
+def agree(key_a, key_b, *, case=None, out=None):
+    """How far two keys agree, and where they do not (see :mod:`kit.agreement`)."""
+    from .agreement import agree as _agree
+
+    return _agree(key_a, key_b, case=case, out=out)
 
 
 def load_coverage(folder=None):

@@ -79,8 +79,10 @@ def extract(raw: bytes, kind: str) -> Extracted:
         raise KitError("reading a saved web page needs the authoring tools: pip install "
                        "'media-literacy-kit[authoring]' (or paste the article's text instead: kit new -)") from None
     html = raw.decode("utf-8", "replace")
+    # No deduplicate=True: trafilatura's deduplication remembers text across calls, so a page read twice
+    # in one process would lose its paragraphs; the cleaner keeps one copy of a repeated body anyway.
     body = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=False,
-                               favor_precision=True, deduplicate=True)
+                               favor_precision=True)
     if not body or not body.strip():
         raise KitError("no article text was found in the page (is it the article itself, saved as HTML?)")
     meta = trafilatura.extract_metadata(html)
@@ -135,7 +137,7 @@ def new_case(source: str | Path, *, case_id: str, out: str | Path, title: str | 
                                                     "Highlight the smallest passage that carries each persuasion "
                                                     "technique and name it from the core ten. When in doubt, do "
                                                     "not tag.")}
-    _write_folder(out, files)
+    _write_folder(out, files, keys_folder=True)
     return read_case_folder(out)
 
 
@@ -148,7 +150,7 @@ def _exercise(exercise_id: str, case_id: str, title: str, kind: str, task: str, 
         f"instructions = {_toml_string(instructions)}", ""]).encode("utf-8")
 
 
-def _write_folder(out: Path, files: dict[str, bytes]) -> None:
+def _write_folder(out: Path, files: dict[str, bytes], *, keys_folder: bool = False) -> None:
     """Write every file into a fresh folder beside ``out``, then move it into place: all or nothing."""
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +160,8 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        (staging / "keys").mkdir(exist_ok=True)
+        if keys_folder:  # where key mode will write
+            (staging / "keys").mkdir(exist_ok=True)
         if out.exists():
             out.rmdir()  # empty (checked above)
         os.rename(staging, out)
@@ -180,3 +183,69 @@ def unit_lines(case: Case, width: int = 90) -> list[str]:
         lines.append("Say in case.toml (licence) why the kit may reproduce this text: public domain, an open "
                      "licence, or quotation for criticism and teaching.")
     return lines
+
+
+# --- what students receive ------------------------------------------------------------------------------
+
+STUDENT_FILES = ("lessons", "exercises")  # in a checkout: the lessons and the graded worksheets
+TEACHER_ONLY = ("grading.ipynb",)
+
+
+def handout(case_id_or_folder: str | Path, out: str | Path) -> list[Path]:
+    """Write what students receive for a case into ``out``: the text, the exercise definitions and worksheet
+    notebooks; never a key, never the teacher's guide. For the built-in case, the lessons and worksheets
+    of the checkout this kit runs from."""
+    from .cases import load_case
+
+    case = load_case(case_id_or_folder)
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise KitError(f"{out} exists and is not an empty folder: choose another --out")
+    files: dict[str, bytes] = {}
+    if case.builtin:
+        checkout = Path(__file__).resolve().parents[1]
+        if not all((checkout / d).is_dir() for d in STUDENT_FILES):
+            raise KitError("the built-in lessons are handed out from a checkout of the kit (they are not in the "
+                           "installed package): run kit handout from the repository")
+        for folder in STUDENT_FILES:
+            for path in sorted((checkout / folder).glob("*.ipynb")):
+                if path.name not in TEACHER_ONLY:
+                    files[f"{folder}/{path.name}"] = path.read_bytes()
+        files["README.md"] = _readme(case, [name for name in files if name.endswith(".ipynb")]).encode()
+    else:
+        for rel in (CASE_FILE, case.source, "text.txt"):
+            files[f"case/{rel}"] = (case.folder / rel).read_bytes()
+        for path in sorted((case.folder / "exercises").glob("*.toml")):
+            files[f"case/exercises/{path.name}"] = path.read_bytes()
+        notebooks = []
+        for ex in case.exercises:
+            if ex.kind in ("sentence", "span"):
+                files[f"{ex.id}.ipynb"] = _worksheet(ex)
+                notebooks.append(f"{ex.id}.ipynb")
+        files["README.md"] = _readme(case, notebooks).encode()
+    _write_folder(out, files)
+    return [out / name for name in files]
+
+
+def _worksheet(ex) -> bytes:
+    import json
+
+    def cell(kind: str, text: str) -> dict:
+        base = {"cell_type": kind, "metadata": {}, "source": text}
+        return base | ({"execution_count": None, "outputs": []} if kind == "code" else {})
+
+    nb = {"cells": [
+        cell("markdown", f"# {ex.title}\n\n{ex.instructions}\n\nYour work is saved as you go. When you are done, "
+                         "confirm your student id and press **Export my tags**, then hand in the file it writes."),
+        cell("code", f'from kit.widgets import Tagger\n\nworksheet = Tagger("{ex.id}", case="case")\nworksheet'),
+    ], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _readme(case, notebooks: list[str]) -> str:
+    lines = [f"# {case.title}", "", f"{case.outlet}" + (f", {case.date.isoformat()}" if case.date else "")
+             + (f" ({case.url})" if case.url else ""), "", f"Why this text may be reproduced here: {case.licence}"
+             if case.licence else "", "", "Open these notebooks:", ""]
+    lines += [f"- {name}" for name in notebooks]
+    return "\n".join(lines) + "\n"

@@ -108,6 +108,25 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_agree(args: argparse.Namespace) -> int:
+    from .agreement import agree
+
+    result = agree(args.key_a, args.key_b, case=args.case, out=args.out)
+    print("\n".join(result.lines()))
+    if args.out:
+        print(f"The disagreements are in {args.out}/disagreements.csv and disagreements.html.")
+    return 0
+
+
+def _cmd_handout(args: argparse.Namespace) -> int:
+    from .authoring import handout
+
+    written = handout(args.case, args.out)
+    print(f"Wrote {len(written)} file(s) for students to {args.out}: the text, the exercises and the worksheets; "
+          "no key and no teacher's guide.")
+    return 0
+
+
 def _cmd_guide(args: argparse.Namespace) -> int:
     from .guide import write_guide
 
@@ -233,6 +252,25 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--licence", help="why the kit may reproduce it: public domain, an open licence, or "
                                        "quotation for criticism and teaching")
     new.set_defaults(run=_cmd_new)
+    agree_ = commands.add_parser(
+        "agree", help="how far two annotators' keys agree, and where they do not",
+        description="Compare two keys of one exercise (two annotators): Cohen's kappa on claim types and "
+                    "check-worthy flags, SemEval span F1 both ways and label-blind, agreement on verdicts and "
+                    "grid cells; with --out, the disagreements as CSV and HTML, to adjudicate from.")
+    agree_.add_argument("key_a", metavar="KEY_A")
+    agree_.add_argument("key_b", metavar="KEY_B")
+    agree_.add_argument("--case", metavar="FOLDER", help="the case the keys belong to (default: the editorial)")
+    agree_.add_argument("--out", metavar="FOLDER", help="write disagreements.csv and disagreements.html here")
+    agree_.set_defaults(run=_cmd_agree)
+    handout_ = commands.add_parser(
+        "handout", help="write what students receive for a case: no key, no teacher's guide",
+        description="Write what students receive for CASE (a case folder, or the built-in case's id from a "
+                    "checkout) into FOLDER: the text, the exercise definitions and worksheet notebooks. Never a "
+                    "key and never the teacher's guide. Publish FOLDER (a repository for nbgitpuller, a zip for "
+                    "the LMS) instead of the kit's own repository.")
+    handout_.add_argument("case", metavar="CASE")
+    handout_.add_argument("--out", required=True, metavar="FOLDER")
+    handout_.set_defaults(run=_cmd_handout)
     guide = commands.add_parser("guide", help="render the teacher's guide from the keys into docs/",
                                 description="Render the teacher's guide (findings, omitted context, the outlet's "
                                             "background, discussion prompts, every key at a glance) from the "

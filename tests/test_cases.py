@@ -177,3 +177,62 @@ def test_sessions_of_a_case_and_of_the_editorial_do_not_share_a_journal(tmp_path
     assert mine.journal_path != editorial.journal_path and not editorial.read_only and not mine.read_only
     mine.close()
     editorial.close()
+
+
+def test_the_whole_path_from_a_saved_page_to_a_grade(tmp_path, capsys):
+    """kit new -> key mode -> save -> kit agree -> kit handout (no key) -> a student's export from the
+    handout -> kit grade --case --key, with the score worked out by hand."""
+    pytest.importorskip("trafilatura")
+    teacher = tmp_path / "teacher-case"
+    assert cli.main(["new", str(PAGES / "news-with-sidebar.html"), "--id", "fuel-protests", "--out", str(teacher),
+                     "--licence", "written for the kit's tests"]) == 0
+    case = cases.load_case(teacher)
+    units = [u.id for u in case.document.units]
+    assert units == ["title", "p01.s1", "p02.s1", "p03.s1", "p04.s1"]
+    labels = {"title": "NONASSERT", "p01.s1": "ATTRIB", "p02.s1": "ATTRIB", "p03.s1": "CHECK", "p04.s1": "ATTRIB"}
+
+    def write_key(name, changes=()):
+        t = Tagger("claims", case=teacher, author=True)
+        for unit, label in {**labels, **dict(changes)}.items():
+            assert t.apply({"op": "set", "tag": {"kind": "sentence", "unit": unit, "label": label,
+                                                 "note": f"{name}: why {unit}"}})["ok"]
+        assert t.apply({"op": "save_key"})["ok"]
+        t.close()
+        path = tmp_path / f"key-{name}.toml"
+        (teacher / "keys" / "claims.toml").rename(path)
+        (teacher / "keys" / "fuel-protests.claims.key.journal.jsonl").unlink()
+        return path
+
+    key_a = write_key("a")
+    key_b = write_key("b", [("p03.s1", "ATTRIB")])
+    assert cli.main(["agree", str(key_a), str(key_b), "--case", str(teacher), "--out", str(tmp_path / "adj")]) == 0
+    assert "1 disagreement(s)" in capsys.readouterr().out  # adjudicated in favour of A: A is the key
+
+    handed = tmp_path / "handout"
+    assert cli.main(["handout", str(teacher), "--out", str(handed)]) == 0
+    everything = [p for p in handed.rglob("*") if p.is_file()]
+    assert not any("keys" in p.parts or "guide" in p.name for p in everything)
+    assert not any(b"[[unit]]" in p.read_bytes() for p in everything)
+    assert (handed / "claims.ipynb").is_file() and (handed / "case" / "case.toml").is_file()
+
+    student = Tagger("claims", case=handed / "case", work_dir=tmp_path / "student-work")
+    for unit, label in [("title", "NONASSERT"), ("p01.s1", "ATTRIB"), ("p02.s1", "CHECK"), ("p03.s1", "CHECK")]:
+        assert student.apply({"op": "set", "tag": {"kind": "sentence", "unit": unit, "label": label}})["ok"]
+    student.apply({"op": "student", "id": "pupil-1"})
+    exported = student.export()
+    student.close()
+    out = tmp_path / "graded"
+    assert cli.main(["grade", str(exported), "--exercise", "claims", "--case", str(teacher), "--key", str(key_a),
+                     "--out", str(out)]) == 0
+    # By hand: 5 points over 5 sentences; title, p01.s1 and p03.s1 agree with key A, p02.s1 does not,
+    # p04.s1 is unanswered: 3 of 5.
+    row = (out / "grades.csv").read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+    assert row[:5] == ["pupil-1", "", "3", "5", "60"]
+
+
+def test_a_handout_of_the_built_in_case_holds_no_guide_and_no_grading_notebook(tmp_path):
+    handed = tmp_path / "handout"
+    assert cli.main(["handout", "scf-2022-01-07", "--out", str(handed)]) == 0
+    names = sorted(str(p.relative_to(handed)) for p in handed.rglob("*") if p.is_file())
+    assert "lessons/01-claims.ipynb" in names and "exercises/claims.ipynb" in names
+    assert not any("grading" in n or "guide" in n or n.endswith(".toml") for n in names)

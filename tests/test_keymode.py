@@ -93,3 +93,61 @@ def test_a_saved_key_grades_the_case(folder, tmp_path):
     student.close()
     report = grading.grade([exported], exercise="claims", case=folder, out=tmp_path / "out")
     assert [(g.student, g.result.score) for g in report.graded] == [("s7", 1.0)]
+
+
+# --- two annotators -------------------------------------------------------------------------------------
+
+
+def test_two_keys_agree_where_they_do_and_the_rest_is_listed(folder, tmp_path, capsys):
+    def key_of(author_labels, name):
+        t = Tagger("claims", case=folder, author=True)
+        for unit, label, flag in author_labels:
+            edit(t, {"kind": "sentence", "unit": unit, "label": label, "checkworthy": flag, "note": f"{name}'s reason"})
+        t.apply({"op": "save_key"})
+        t.close()
+        path = tmp_path / f"{name}.toml"
+        (folder / "keys" / "claims.toml").rename(path)
+        (folder / "keys" / "key-case.claims.key.journal.jsonl").unlink()
+        return path
+
+    a = key_of([("title", "NONASSERT", False), ("p01.s1", "ATTRIB", True), ("p02.s1", "OPINION", False),
+                ("p03.s1", "CHECK", True)], "ann")
+    b = key_of([("title", "NONASSERT", False), ("p01.s1", "CHECK", True), ("p02.s1", "OPINION", False),
+                ("p03.s1", "CHECK", False)], "bo")
+    result = kit.agree(a, b, case=folder, out=tmp_path / "adjudicate")
+    assert result.figures["agreement on the preferred label"] == 0.75
+    # kappa by hand: p_o = 3/4; A: NONASSERT, ATTRIB, OPINION, CHECK; B: NONASSERT, CHECK, OPINION, CHECK
+    # p_e = (1*1 + 1*0 + 1*1 + 1*2) / 16 = 4/16; kappa = (0.75 - 0.25) / 0.75 = 2/3
+    assert result.figures["Cohen's kappa"] == pytest.approx(2 / 3)
+    assert result.figures["agreement on check-worthy"] == 0.75
+    assert [(d.item, d.a, d.b) for d in result.disagreements] == [
+        ("p01.s1", "ATTRIB", "CHECK"), ("p03.s1", "check-worthy: yes", "check-worthy: no")]
+    page = (tmp_path / "adjudicate" / "disagreements.html").read_text(encoding="utf-8")
+    assert "ann&#x27;s reason" in page and "bo&#x27;s reason" in page
+    assert cli.main(["agree", str(a), str(b), "--case", str(folder)]) == 0
+    assert "2 disagreement(s)" in capsys.readouterr().out
+
+
+def test_two_span_keys_are_compared_both_ways(folder, tmp_path):
+    doc = cases.load_case(folder).document
+    s = doc.text.index("so-called activists")
+
+    def key_of(spans, name):
+        t = Tagger("techniques", case=folder, author=True)
+        for start, end, label in spans:
+            edit(t, {"kind": "span", "start": start, "end": end, "label": label, "note": "why"})
+        edit(t, {"kind": "control", "unit": "p03.s1", "note": "plain"})
+        assert t.apply({"op": "save_key"})["ok"]
+        t.close()
+        path = tmp_path / f"{name}.toml"
+        (folder / "keys" / "techniques.toml").rename(path)
+        (folder / "keys" / "key-case.techniques.key.journal.jsonl").unlink()
+        return path
+
+    whole = (s, s + len("so-called activists"))
+    a = key_of([(*whole, "T2")], "a")
+    b = key_of([(s, s + len("so-called"), "T2")], "b")
+    result = kit.agree(a, b, case=folder)
+    assert result.figures["span F1, B against A (A as the reference)"] == pytest.approx(
+        kit.scoring.semeval_prf([(s, s + 9, "T2")], [(*whole, "T2")])[2])
+    assert len(result.disagreements) == 2  # A's passage and B's shorter one
