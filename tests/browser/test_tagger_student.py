@@ -229,3 +229,44 @@ def test_a_read_only_copy_says_so_and_never_replaces_the_hand_in_file(jupyter, b
     assert hand_in.read_bytes() == newest
     assert json.loads(newest)["tags"][0]["label"] == "CHECK"
     second_page.close()
+
+
+def test_an_author_writes_a_key_in_the_same_tagger(jupyter, page, page_errors, tmp_path):
+    from kit import authoring, cases
+
+    source = tmp_path / "text.txt"
+    source.write_text("Unrest spreads across the country\n"
+                      "Protests that began over fuel prices on Sunday reached the city by Tuesday, witnesses said.\n"
+                      "The government resigned on Wednesday.\n"
+                      "Officials said order would be restored.\n", encoding="utf-8")  # written for this test
+    folder = tmp_path / "case"
+    authoring.new_case(source, case_id="browser-case", out=folder, licence="written for the test")
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    write(notebooks, "author.ipynb", new_markdown_cell("# Writing the key"),
+          new_code_cell(f"from kit.widgets import Tagger\nTagger('claims', case={str(folder)!r}, author=True)"))
+    server = jupyter("lab", notebooks, {"KIT_WORK_DIR": str(tmp_path / "work")})
+    harness.open_notebook(page, server, "author.ipynb")
+    harness.run_all(page)
+    tagger = page.locator(".kit-tagger.kit-mode-sentence")
+    text = tagger.locator(".kit-text")
+    expect(text).to_be_visible()
+    expect(tagger.get_by_role("button", name="Save key")).to_be_visible()
+    focus(text)
+    page.keyboard.press("ArrowDown")  # p01.s1
+    page.keyboard.press("2")  # ATTRIB, preferred
+    expect(confirmed_badge(tagger, "ATTRIB")).to_have_count(1)
+    page.keyboard.press("Shift+5")  # CHECK accepted too
+    expect(tagger.locator(".kit-badge", has_text="also CHECK")).to_have_count(1)
+    page.keyboard.press("n")
+    page.keyboard.type("Witnesses said it: attributed, and checkable too.")
+    page.keyboard.press("Enter")
+    expect(tagger.locator(".kit-badge", has_text="✎")).to_have_count(1)
+    tagger.get_by_role("button", name="Save key").click()
+    expect(tagger.locator(".kit-status")).to_contain_text("Saved the key: 1 item(s)")
+    key = cases.load_case(folder).key("claims")
+    assert [(a.unit, a.labels, a.why) for a in key.items] == [
+        ("p01.s1", ("ATTRIB", "CHECK"), "Witnesses said it: attributed, and checkable too.")]
+    found = harness.axe_violations(page, ".kit-tagger")
+    assert harness.blocking(found) == [], harness.blocking(found)
+    assert harness.unexpected_page_errors(page_errors) == []
