@@ -653,3 +653,36 @@ def test_one_scorer_serves_a_class_and_keeps_no_state(ex):
     shared = [scorer.score(d["tags"]).to_dict() for d in class_]
     assert shared == [scoring.score(ex, key, d["tags"]).to_dict() for d in reversed(class_)][::-1]
     assert {name: repr(value) for name, value in vars(scorer).items()} == before  # scoring changed nothing
+
+
+# --- signal detection ---------------------------------------------------------------------------------
+
+
+def test_signal_detection_worked_example():
+    # 14 signal sentences, 20 noise; 10 hits, 4 false alarms.
+    # H = 10.5 / 15 = 0.7, F = 4.5 / 21 = 0.2142857; z(0.7) = 0.5244005, z(0.2142857) = -0.7916386
+    # d' = 1.3160391, c = -(0.5244005 - 0.7916386) / 2 = 0.1336190
+    sd = scoring.signal_detection(hits=10, signals=14, false_alarms=4, noise=20)
+    assert sd.hit_rate == pytest.approx(0.7) and sd.false_alarm_rate == pytest.approx(4.5 / 21)
+    assert sd.d_prime == pytest.approx(1.3160391, abs=1e-6) and sd.criterion == pytest.approx(0.1336190, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 40), st.data())
+def test_signal_detection_against_an_independent_computation(signals, noise, data):
+    from scipy.stats import norm
+
+    hits = data.draw(st.integers(0, signals))
+    false_alarms = data.draw(st.integers(0, noise))
+    sd = scoring.signal_detection(hits=hits, signals=signals, false_alarms=false_alarms, noise=noise)
+    h, f = (hits + 0.5) / (signals + 1), (false_alarms + 0.5) / (noise + 1)
+    assert sd.d_prime == pytest.approx(norm.ppf(h) - norm.ppf(f), abs=1e-9)
+    assert sd.criterion == pytest.approx(-(norm.ppf(h) + norm.ppf(f)) / 2, abs=1e-9)
+
+
+@pytest.mark.parametrize("counts", [dict(hits=5, signals=4, false_alarms=0, noise=3),
+                                    dict(hits=-1, signals=4, false_alarms=0, noise=3),
+                                    dict(hits=1.5, signals=4, false_alarms=0, noise=3)])
+def test_signal_detection_refuses_impossible_counts(counts):
+    with pytest.raises(ValueError):
+        scoring.signal_detection(**counts)
