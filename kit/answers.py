@@ -24,10 +24,15 @@ from ._fields import Checker, check_unique, is_slug
 from .errors import DataError, KitError
 
 KINDS = ("sentence", "span", "verdict", "cell")
-TASKS = {"sentence": ("label",), "span": ("find", "name"), "verdict": ("judge",), "cell": ("classify",)}
-LABEL_SETS = ("claim_types", "techniques", "core_techniques", "verdicts", "grid")
+TASKS = {"sentence": ("label", "discern"), "span": ("find", "name"), "verdict": ("judge",), "cell": ("classify",)}
+LABEL_SETS = ("claim_types", "techniques", "core_techniques", "verdicts", "grid", "discernment")
+#: The pre- and post-test of discernment (kit.discernment): does a sentence persuade by its wording?
+DISCERNMENT = (("WORDING", "Persuades by its wording", "It tries to win you over by how it says things (loaded "
+                "words, labels, hints, appeals), not only by what it reports."),
+               ("PLAIN", "Plain wording", "It states, reports or argues in plain words; whether it is true is "
+                "another question."))
 MODES = ("practice", "graded")
-_KIND_OF_SET = {"claim_types": "sentence", "techniques": "span", "core_techniques": "span",
+_KIND_OF_SET = {"claim_types": "sentence", "discernment": "sentence", "techniques": "span", "core_techniques": "span",
                 "verdicts": "verdict", "grid": "cell"}
 
 
@@ -41,6 +46,8 @@ def label_set(name: str) -> tuple[str, ...]:
         return tuple(t.code for t in taxonomy.techniques(core_only=True))
     if name == "verdicts":
         return tuple(v.code for v in taxonomy.verdicts())
+    if name == "discernment":
+        return tuple(code for code, _, _ in DISCERNMENT)
     if name == "grid":
         return tuple(dict.fromkeys(c for f in taxonomy.grid_fields() for c in f.codes))
     raise KitError(f"unknown label set {name!r}; known: {', '.join(LABEL_SETS)}")

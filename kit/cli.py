@@ -127,6 +127,26 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_discernment(args: argparse.Namespace) -> int:
+    from .cases import load_case
+    from .discernment import Form, discernment
+
+    if len(args.forms) != 2 or (args.keys and len(args.keys) != 2):
+        print("kit discernment: error: give the two forms (--forms A B) and, if you give keys, two", file=sys.stderr)
+        return 2
+    cases_ = [load_case(f) for f in args.forms]
+    keys = [None, None]
+    if args.keys:
+        from .answers import filtered, read_key_file, label_set
+
+        keys = [filtered(read_key_file(k, "span", document=c.document), label_set("techniques"))
+                for k, c in zip(args.keys, cases_)]
+    forms = {c.id: Form.from_case(c, k) for c, k in zip(cases_, keys)}
+    result = discernment([args.pre], [args.post], forms, out=args.out)
+    print("\n".join(result.lines()))
+    return 0 if result.students else 1
+
+
 def _cmd_guide(args: argparse.Namespace) -> int:
     from .guide import write_guide
 
@@ -271,6 +291,19 @@ def build_parser() -> argparse.ArgumentParser:
     handout_.add_argument("case", metavar="CASE")
     handout_.add_argument("--out", required=True, metavar="FOLDER")
     handout_.set_defaults(run=_cmd_handout)
+    disc = commands.add_parser(
+        "discernment", help="the pre- and post-test: does the class discern better, or only suspect more?",
+        description="Score the pre- and post-tests of discernment (folders or zips of exports) as signal "
+                    "detection against each form's techniques key: per student H, F, d' and c before and after "
+                    "(with --out, students.csv and summary.txt), the class's mean gain in d' with a paired 95% "
+                    "interval, and in plain words whether the class became more discerning or only more "
+                    "suspicious. Students with one test only are listed apart; two files for one test are not used.")
+    disc.add_argument("pre", metavar="PRE")
+    disc.add_argument("post", metavar="POST")
+    disc.add_argument("--forms", nargs="+", required=True, metavar="CASE", help="the two forms' cases")
+    disc.add_argument("--keys", nargs="+", metavar="KEY", help="the forms' techniques keys (default: the cases')")
+    disc.add_argument("--out", metavar="FOLDER", help="write students.csv and summary.txt here")
+    disc.set_defaults(run=_cmd_discernment)
     guide = commands.add_parser("guide", help="render the teacher's guide from the keys into docs/",
                                 description="Render the teacher's guide (findings, omitted context, the outlet's "
                                             "background, discussion prompts, every key at a glance) from the "

@@ -41,6 +41,9 @@ MODE_OF_TASK = {"label": "sentence", "find": "span", "name": "name"}
 
 def palette_for(exercise: answers.Exercise) -> list[dict]:
     """Labels of the exercise, in key order, with keys, colours and short definitions."""
+    if exercise.label_set == "discernment":
+        return [{"code": code, "label": label, "key": str(n), "colour": CLAIM_COLOURS[(4, 0)[n - 1]], "definition": why}
+                for n, (code, label, why) in enumerate(answers.DISCERNMENT, 1)]
     if exercise.kind == "sentence":
         return [{"code": c.code, "label": c.label, "key": c.key, "colour": CLAIM_COLOURS[i % len(CLAIM_COLOURS)],
                  "definition": c.definition} for i, c in enumerate(taxonomy.claim_types())]
