@@ -10,6 +10,7 @@ check them before writing the key. Bad input gets one clear message and nothing 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -191,12 +192,15 @@ STUDENT_FILES = ("lessons", "exercises")  # in a checkout: the lessons and the g
 TEACHER_ONLY = ("grading.ipynb",)
 
 
-def handout(case_id_or_folder: str | Path, out: str | Path) -> list[Path]:
+def handout(case_id_or_folder: str | Path, out: str | Path, *, repo_url: str | None = None) -> list[Path]:
     """Write what students receive for a case into ``out``: the text, the exercise definitions and worksheet
     notebooks; never a key, never the teacher's guide. For the built-in case, the lessons and worksheets
-    of the checkout this kit runs from."""
+    of the checkout this kit runs from. ``repo_url`` (the one setting of a class) is where the notebooks'
+    first cell installs the kit from in Colab or a fresh environment."""
     from .cases import load_case
 
+    if repo_url is not None and not re.fullmatch(r"(?:https://|git@)[^\s\"'{}]+", repo_url):
+        raise KitError(f"--repo-url {repo_url!r} is not the address of a Git repository (https://...)")
     case = load_case(case_id_or_folder)
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -223,8 +227,26 @@ def handout(case_id_or_folder: str | Path, out: str | Path) -> list[Path]:
                 files[f"{ex.id}.ipynb"] = _worksheet(ex)
                 notebooks.append(f"{ex.id}.ipynb")
         files["README.md"] = _readme(case, notebooks).encode()
+    if repo_url is not None:
+        files = {name: _with_repo_url(data, repo_url) if name.endswith(".ipynb") else data
+                 for name, data in files.items()}
     _write_folder(out, files)
     return [out / name for name in files]
+
+
+_REPO_SETTING = re.compile(r'KIT_REPO_URL = "[^"]*"')
+
+
+def _with_repo_url(notebook: bytes, repo_url: str) -> bytes:
+    """The notebook with its install address (``KIT_REPO_URL``) set to ``repo_url``."""
+    import json
+
+    nb = json.loads(notebook.decode("utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = _REPO_SETTING.sub(f'KIT_REPO_URL = "{repo_url}"', source)
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _worksheet(ex) -> bytes:

@@ -121,7 +121,7 @@ def _cmd_agree(args: argparse.Namespace) -> int:
 def _cmd_handout(args: argparse.Namespace) -> int:
     from .authoring import handout
 
-    written = handout(args.case, args.out)
+    written = handout(args.case, args.out, repo_url=args.repo_url)
     print(f"Wrote {len(written)} file(s) for students to {args.out}: the text, the exercises and the worksheets; "
           "no key and no teacher's guide.")
     return 0
@@ -290,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "the LMS) instead of the kit's own repository.")
     handout_.add_argument("case", metavar="CASE")
     handout_.add_argument("--out", required=True, metavar="FOLDER")
+    handout_.add_argument("--repo-url", metavar="URL",
+                          help="the class's one setting: the Git repository the notebooks install the kit from "
+                               "in Colab or a fresh environment (written into every notebook's first cell)")
     handout_.set_defaults(run=_cmd_handout)
     disc = commands.add_parser(
         "discernment", help="the pre- and post-test: does the class discern better, or only suspect more?",

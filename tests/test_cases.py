@@ -236,3 +236,27 @@ def test_a_handout_of_the_built_in_case_holds_no_guide_and_no_grading_notebook(t
     names = sorted(str(p.relative_to(handed)) for p in handed.rglob("*") if p.is_file())
     assert "lessons/01-claims.ipynb" in names and "exercises/claims.ipynb" in names
     assert not any("grading" in n or "guide" in n or n.endswith(".toml") for n in names)
+
+
+def test_a_handout_carries_the_one_setting_of_the_class(tmp_path):
+    url = "https://github.com/a-school/media-literacy-kit"
+    assert cli.main(["handout", "scf-2022-01-07", "--out", str(tmp_path / "h"), "--repo-url", url]) == 0
+    for nb in (tmp_path / "h").rglob("*.ipynb"):
+        text = nb.read_text(encoding="utf-8")
+        assert f'KIT_REPO_URL = \\"{url}\\"' in text and "github.com/OWNER" not in text, nb.name
+    assert cli.main(["handout", "scf-2022-01-07", "--out", str(tmp_path / "x"), "--repo-url", 'x" ; rm']) == 1
+
+
+def test_a_lesson_without_the_setting_says_so_instead_of_failing_to_install(tmp_path):
+    import json
+    import subprocess
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cell = next(c for c in json.loads((Path(__file__).parents[1] / "lessons" / "01-claims.ipynb").read_text())["cells"]
+                if c["cell_type"] == "code")
+    code = TransformerManager().transform_cell("".join(cell["source"]))
+    # -I -S: a Python without the kit (no site-packages, no current folder), as in a fresh Colab runtime
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1 and "Ask your teacher for your class's link" in done.stderr
+    assert "Traceback" not in done.stderr and "pip" not in done.stderr

@@ -41,3 +41,17 @@ def test_installed_wheel_loads_everything_outside_the_source_tree(wheel, tmp_pat
     assert file.startswith(str(site))
     assert sha == "aa7d47e8e52f4bce94e779f8f42b6081c61ad7f0e480374ffc1c3bbad7c29488"
     assert articles >= 12 and record >= 25
+
+
+@pytest.mark.slow
+def test_the_core_install_pulls_neither_jupyterlab_nor_notebook(tmp_path):
+    """The core is what a notebook needs to run the lessons; the front ends are the 'lab' extra."""
+    import json
+
+    report = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                           "--report", str(report), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = {item["metadata"]["name"].lower() for item in json.loads(report.read_text())["install"]}
+    assert "media-literacy-kit" in names and {"anywidget", "ipywidgets", "pandas", "plotly"} <= names
+    assert not names & {"jupyterlab", "notebook", "jupyter-server", "voila", "trafilatura"}, sorted(names)
