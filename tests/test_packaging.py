@@ -29,6 +29,13 @@ def test_wheel_holds_all_data(wheel):
     assert "Name: media-literacy-kit" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
+def test_the_wheel_carries_the_licence_and_the_data_notice(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert any(n.endswith("licenses/LICENSE") for n in names) and "kit/data/NOTICE.md" in names
+    notice = zipfile.ZipFile(wheel).read("kit/data/NOTICE.md").decode()
+    assert "criticism, review and teaching" in notice and "not under the MIT licence" in notice
+
+
 def test_installed_wheel_loads_everything_outside_the_source_tree(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
