@@ -230,6 +230,8 @@ def handout(case_id_or_folder: str | Path, out: str | Path, *, repo_url: str | N
     if repo_url is not None:
         files = {name: _with_repo_url(data, repo_url) if name.endswith(".ipynb") else data
                  for name, data in files.items()}
+        # Binder launched from the handout's repository installs the kit from the class's repository
+        files["binder/requirements.txt"] = f"media-literacy-kit[lab] @ git+{repo_url}\n".encode()
     _write_folder(out, files)
     return [out / name for name in files]
 

@@ -244,6 +244,7 @@ def test_a_handout_carries_the_one_setting_of_the_class(tmp_path):
     for nb in (tmp_path / "h").rglob("*.ipynb"):
         text = nb.read_text(encoding="utf-8")
         assert f'KIT_REPO_URL = \\"{url}\\"' in text and "github.com/OWNER" not in text, nb.name
+    assert (tmp_path / "h" / "binder" / "requirements.txt").read_text() == f"media-literacy-kit[lab] @ git+{url}\n"
     assert cli.main(["handout", "scf-2022-01-07", "--out", str(tmp_path / "x"), "--repo-url", 'x" ; rm']) == 1
 
 
