@@ -84,9 +84,9 @@ class _Panel(_w.VBox):
                                         layout=_w.Layout(width="auto"))
         self.student_hint = _w.HTML()
         self.student_button.on_click(lambda _b: self.apply({"op": "student", "id": self.student_id.value}))
-        self.undo_button = _w.Button(description="Undo", icon="undo", tooltip="Undo your last change")
-        self.redo_button = _w.Button(description="Redo", icon="repeat", tooltip="Redo what you undid")
-        self.export_button = _w.Button(description=f"Export my {self.noun}", icon="download",
+        self.undo_button = _w.Button(description="Undo", tooltip="Undo your last change")
+        self.redo_button = _w.Button(description="Redo", tooltip="Redo what you undid")
+        self.export_button = _w.Button(description=f"Export my {self.noun}",
                                        tooltip="Write the file to hand in", layout=_w.Layout(width="auto"))
         self.undo_button.on_click(lambda _b: self.apply({"op": "undo"}))
         self.redo_button.on_click(lambda _b: self.apply({"op": "redo"}))
@@ -238,9 +238,9 @@ class _Panel(_w.VBox):
 def _nav(options, description: str, on_change) -> tuple:
     select = _w.Dropdown(options=options, description=description, style={"description_width": "5em"},
                          layout=_w.Layout(width="40em"))
-    prev_b = _w.Button(description="Previous", icon="arrow-left", tooltip=f"Previous {description.lower()}",
+    prev_b = _w.Button(description="Previous", tooltip=f"Previous {description.lower()}",
                        layout=_w.Layout(width="8em"))
-    next_b = _w.Button(description="Next", icon="arrow-right", tooltip=f"Next {description.lower()}",
+    next_b = _w.Button(description="Next", tooltip=f"Next {description.lower()}",
                        layout=_w.Layout(width="8em"))
 
     def step(delta):
@@ -329,7 +329,7 @@ class VerdictPanel(_Panel):
                                 continuous_update=False, style={"description_width": "5em"},
                                 layout=_w.Layout(width="40em", height="4em"))
         self.note.observe(self._on_edit, names="value")
-        self.clear_button = _w.Button(description="Clear this verdict", icon="times",
+        self.clear_button = _w.Button(description="Clear this verdict",
                                       tooltip="Remove your verdict, cited items and note for this claim",
                                       layout=_w.Layout(width="auto"))
         self.clear_button.on_click(lambda _b: self.apply({"op": "delete", "key": ["verdict", self.claim_select.value]}))
@@ -668,12 +668,12 @@ class SelfCheck(_w.VBox):
             super().__init__(children=[self.summary_html])
             self.add_class("kit-selfcheck")
             return
-        self.refresh_button = _w.Button(description="Check my work", icon="refresh",
+        self.refresh_button = _w.Button(description="Check my work",
                                         tooltip="Score your answers as they are now against the practice key",
                                         layout=_w.Layout(width="auto"))
         self.only = _w.Checkbox(value=False, indent=False, description="Only what to look at again",
                                 layout=_w.Layout(width="auto"))
-        self.reference_button = _w.ToggleButton(value=False, description="Show the reference", icon="book",
+        self.reference_button = _w.ToggleButton(value=False, description="Show the reference",
                                                 tooltip="Show every reference answer with its explanation",
                                                 layout=_w.Layout(width="auto"))
         self.feedback = _w.HTML()
