@@ -99,9 +99,17 @@ def parse_exercise(data: dict, file: str) -> Exercise:
         raise c.fail("evidence_share", f"must be a number from 0 up to (not including) 1, got {share!r}")
     return Exercise(
         id=exercise_id, title=c.text("title"), document=c.text("document"), kind=kind, task=task,
-        label_set=labels, points=float(points), mode=c.choice("mode", MODES), key=c.text("key"),
+        label_set=labels, points=float(points), mode=c.choice("mode", MODES), key=_key_name(c, data),
         evidence_share=float(share), instructions=c.text("instructions"),
     )
+
+
+def _key_name(c: Checker, data: dict) -> str:
+    """The exercise's key file; "" for a private key, which never ships (graded work only)."""
+    name = c.text("key", empty=True)
+    if not name and data.get("mode") != "graded":
+        raise c.fail("key", "a practice exercise needs its key (the key of a graded one may stay private: \"\")")
+    return name
 
 
 @lru_cache(maxsize=1)
@@ -360,7 +368,7 @@ def read_key_file(path: Path | str, kind: str, *, document: corpus.Document | No
     return parse_key(data, str(path), kind, document=document)
 
 
-def load_key(exercise_id: str, path: Path | str | None = None) -> Key:
+def load_key(exercise_id: "str | Exercise", path: Path | str | None = None) -> Key:
     """The key of an exercise, filtered to its label set.
 
     ``path`` reads a private key instead of the built-in (practice) one.
@@ -369,6 +377,9 @@ def load_key(exercise_id: str, path: Path | str | None = None) -> Key:
     >>> key.kind, len(key.items), key.items[0].unit
     ('sentence', 47, 'title')
     """
-    ex = exercise(exercise_id)
+    ex = exercise(exercise_id) if isinstance(exercise_id, str) else exercise_id
+    if path is None and not ex.key:
+        raise KitError(f"exercise {ex.id!r} is graded and its key is private (it is not in the kit): pass it with "
+                       "--key FILE")
     key = read_key_file(path, ex.kind) if path is not None else _builtin_key(ex.key, ex.kind)
     return filtered(key, ex.labels)

@@ -212,3 +212,26 @@ def test_unknown_exercise_lists_the_known_ones():
 
 def test_load_key_is_public():
     assert kit.load_key("claims-practice").ids == answers.load_key("claims-practice").ids
+
+
+def test_a_graded_exercise_with_a_private_key_asks_for_it_in_one_line():
+    from kit import answers
+
+    data = {"id": "private", "title": "Graded on a private key", "document": "scf-2022-01-07", "kind": "sentence",
+            "task": "label", "label_set": "claim_types", "points": 47, "mode": "graded", "key": "",
+            "instructions": "Written for the test."}
+    ex = answers.parse_exercise(data, "private.toml")
+    with pytest.raises(kit.KitError) as info:
+        answers.load_key(ex)
+    message = str(info.value)
+    assert "pass it with --key FILE" in message and "\n" not in message
+    with pytest.raises(kit.KitError, match="practice exercise needs its key"):
+        answers.parse_exercise(dict(data, mode="practice"), "private.toml")
+
+
+def test_the_package_holds_only_practice_keys():
+    from kit import answers, resources
+
+    shipped = {rel.rsplit("/", 1)[-1][:-5] for rel in resources.list_files("keys", ".toml")}
+    practice = {e.key for e in answers.exercises() if e.mode == "practice"}
+    assert shipped == practice  # every key that ships is a practice key (graded work brings its own)
