@@ -13,6 +13,7 @@ COVERAGE_COLUMNS = [
     "id", "outlet", "function", "funding", "country", "date", "date_precision", "genre", "headline",
     "headline_note", "people_words", "event_words", "attributed_words", "causes", "sources_quoted", "digest",
     "url", "republisher", "republisher_url", "ownership_note", "ownership_source", "ownership_urls", "date_note",
+    "deployment_words",
 ]
 
 
@@ -43,6 +44,7 @@ def record_table(path=None) -> pd.DataFrame:
 GROUPINGS = ("function", "funding", "country")
 WORD_KINDS = {"people": ("people_words", "Words for the people in the streets"),
               "events": ("event_words", "Words for the events"),
+              "deployment": ("deployment_words", "Words for the CSTO deployment"),
               "attributed": ("attributed_words", "Words credited to someone else")}
 EDITORIAL_DATE = "2022-01-07"
 
@@ -82,6 +84,7 @@ def coverage_table(folder=None) -> pd.DataFrame:
         "people words": frame["people_words"].map(_words),
         "event words": frame["event_words"].map(_words),
         "credited to others": frame["attributed_words"].map(_words),
+        "deployment words": frame["deployment_words"].map(_words),
         "causes given": frame["causes"].map(lambda cs: "; ".join(cause_labels.get(c, c) for c in cs)),
         "voices quoted": frame["sources_quoted"].map(_words),
         "url": [u or r for u, r in zip(frame["url"], frame["republisher_url"])],
@@ -108,7 +111,7 @@ def _group_axis(frame: pd.DataFrame, by: str) -> tuple[list[str], dict[str, str]
 def word_counts(kind: str = "people", by: str = "function", folder=None) -> pd.DataFrame:
     """How many articles of each group use each word: columns group, word, articles (long format).
 
-    >>> counts = word_counts("people", by="country")
+    >>> counts = word_counts("attributed", by="country")
     >>> counts[counts["group"] == "Kazakhstan"]["word"].tolist()
     ['bandits', 'militants', 'terrorists']
     """

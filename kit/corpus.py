@@ -281,6 +281,7 @@ class Article:
     people_words: tuple[str, ...]
     event_words: tuple[str, ...]
     attributed_words: tuple[str, ...]
+    deployment_words: tuple[str, ...] = ()  # its own words for the CSTO force (where the copy seen has any)
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -319,7 +320,7 @@ def parse_article(data: dict, file: str) -> Article:
     if bool(republisher) != bool(republisher_url):
         raise c.fail("republisher", "republisher and republisher_url go together: give both or neither")
     words = c.table("label_words")
-    words.no_other_fields(("people", "events", "attributed"))
+    words.no_other_fields(("people", "events", "attributed", "deployment"))
     causes = taxonomy.grid_field("cause").codes_without_undetermined
     return Article(
         id=article_id,
@@ -345,6 +346,7 @@ def parse_article(data: dict, file: str) -> Article:
         people_words=words.texts("people"),
         event_words=words.texts("events"),
         attributed_words=words.texts("attributed"),
+        deployment_words=words.texts("deployment", required=False),
     )
 
 

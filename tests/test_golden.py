@@ -63,6 +63,16 @@ ON_PURPOSE[("canvas", "canvas.csv")] = ("no blank grades, and a BOM", _canvas)
 ON_PURPOSE[("moodle", "moodle.csv")] = ("the kit's ids named as such, a feedback column, and a BOM", _moodle)
 
 
+# Cases whose recorded outputs were made again, on purpose, by the rebuilt grader: their tables already
+# carry the named fixes, so none is applied to them.
+REMADE = {"compare-practice": "its key was corrected (TASS 10 Jan, Qazaq TV, RT 9 Jan rows, the editorial's "
+                              "CSTO frame: issue 'Content corrections')",
+          "verdicts-practice": "C33 now cites the Foreign Ministry's statement of 6 Jan (issue 'Content corrections')"}
+for _case in REMADE:
+    for _name in ("grades.csv", "items.csv", "rejected.csv"):
+        ON_PURPOSE.pop((_case, _name), None)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("golden")

@@ -218,7 +218,8 @@ def test_coverage_table_has_the_same_columns_for_every_outlet_and_no_digest():
 
     table = compare.coverage_table()
     assert len(table) == len(load_articles()) and "digest" not in table.columns
-    assert table.loc["tass-2022-01-10", "people words"] == "bandits; terrorists; militants"
+    assert table.loc["tass-2022-01-10", "credited to others"] == "bandits; terrorists; militants"
+    assert table.loc["tass-2022-01-10", "deployment words"] == "peacekeepers"
     assert table.loc["tass-2022-01-10", "headline"].startswith("(")  # no headline seen: the note says why
     assert table["url"].str.startswith("http").all()
 

@@ -4,6 +4,7 @@ Run once with the grader whose outputs the rebuilt one must reproduce:
 
     python tests/golden/make.py inputs     # write the input classes (once)
     python tests/golden/make.py outputs    # grade them into outputs/
+    python tests/golden/make.py remake CASE...   # record cases again after an intended change of a key
 
 ``tests/test_golden.py`` grades the same inputs and compares, file by file, with what is
 recorded here; where a fix changes an output on purpose, the test says which and why.
@@ -94,6 +95,23 @@ def page_facts(page: str) -> dict:
     return {"score": score, "items": items}
 
 
+def remake(case: str) -> None:
+    """Record one case's outputs again with the grader as it is (after an intended change of its key)."""
+    import tempfile
+
+    from kit import grading
+
+    out = Path(tempfile.mkdtemp())
+    grading.grade([HERE / "inputs" / case], exercise=case, out=out / case)
+    normalise(out)
+    dest = HERE / "outputs" / case
+    for table in (out / case).glob("*.csv"):
+        shutil.copy(table, dest / table.name)
+    facts = facts_of(out / case)
+    lines = ",\n".join(f" {json.dumps(name)}: {json.dumps(facts[name])}" for name in facts)
+    (dest / "pages.json").write_text("{\n" + lines + "\n}\n", encoding="utf-8")
+
+
 def facts_of(folder: Path) -> dict:
     return {p.name: page_facts(p.read_text(encoding="utf-8")) for p in sorted((folder / "feedback").glob("*.html"))}
 
@@ -101,6 +119,9 @@ def facts_of(folder: Path) -> dict:
 if __name__ == "__main__":
     if sys.argv[1:] == ["inputs"]:
         write_inputs()
+    elif sys.argv[1:2] == ["remake"]:
+        for case in sys.argv[2:]:
+            remake(case)
     elif sys.argv[1:] == ["outputs"]:
         grade_all(HERE / "outputs")
         for case in sorted((HERE / "outputs").iterdir()):  # pages: their facts, not their markup

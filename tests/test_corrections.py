@@ -1,0 +1,77 @@
+"""The content corrections of the review (issue 'Content corrections'), each checked against the data.
+
+The evidence for each is in docs/research/corrections/FINDINGS.md (quotes from stored copies, with URLs).
+"""
+
+import kit
+from kit import answers
+
+
+def article(article_id):
+    return next(a for a in kit.load_articles() if a.id == article_id)
+
+
+def cell(item, field):
+    return next(a for a in answers.load_key("compare-practice").items if a.item == item and a.field == field)
+
+
+def record(item_id):
+    return next(r for r in kit.load_record() if r.id == item_id)
+
+
+def test_tass_10_jan_own_words_and_tokayevs_are_told_apart():
+    a = article("tass-2022-01-10")
+    assert a.people_words == () and set(a.attributed_words) == {"bandits", "terrorists", "militants"}
+    assert "mass riots" in a.event_words and "protests" in a.event_words
+    assert a.deployment_words == ("peacekeepers",) and "fuel_price" not in a.causes
+    assert cell("tass-2022-01-10", "people_label").labels == ("mixed_or_attributed",)
+    assert cell("tass-2022-01-10", "csto_frame").labels == ("stabilising",)
+
+
+def test_qazaq_tv_carries_the_presidents_words_as_his():
+    a = article("qazaqtv-2022-01-07")
+    assert a.people_words == () and {"terrorists", "bandits", "militants"} <= set(a.attributed_words)
+    assert cell("qazaqtv-2022-01-07", "people_label").labels == ("mixed_or_attributed",)
+
+
+def test_rt_9_jan_quotes_kyrgyz_officials_and_says_deadly_riots():
+    a = article("rt-2022-01-09")
+    assert any("Tashiyev" in s for s in a.sources_quoted) and any("Japarov" in s for s in a.sources_quoted)
+    assert "deadly riots" in a.event_words
+    assert cell("rt-2022-01-09", "sources").labels == ("officials_only",)
+
+
+def test_the_russian_foreign_ministry_spoke_of_outside_inspiration_on_6_january():
+    mfa = record("R-2022-01-06-russia-mfa-outside")
+    assert str(mfa.date_start) == "2022-01-06" and "inspired from outside" in mfa.event and mfa.sources
+    assert "first time" not in record("R-2022-01-10-putin-color-revolution").event
+    c33 = answers.load_key("verdicts-practice").item("C33")
+    assert "R-2022-01-06-russia-mfa-outside" in c33.record and "only from 10 Jan" not in c33.evidence
+
+
+def test_the_164_toll_is_an_attribution_and_its_denial_is_recorded():
+    assert "whose toll then stood at 164 dead" not in article("ap-2022-01-10").digest
+    assert "denied" in article("ap-2022-01-10").digest
+    denied = record("R-2022-01-09-toll-164-denied")
+    assert "technical error" in denied.event and len(denied.sources) >= 2
+
+
+def test_the_drafts_bind_russia_and_the_1997_members_alike():
+    drafts = record("R-2021-12-17-drafts-published").event
+    assert "bound Russia and the states that were NATO members on 27 May 1997 alike" in drafts
+    assert "older members" not in drafts
+
+
+def test_the_editorials_own_phrase_for_the_deployment_is_in_its_row():
+    assert article("scf-2022-01-07").deployment_words == ("to help restore order",)
+    assert cell("scf-2022-01-07", "csto_frame").labels == ("stabilising",)
+
+
+def test_wording_corrections():
+    key = answers.load_key("verdicts-practice")
+    c20 = key.item("C20").evidence
+    assert "detained on suspicion of treason" in c20 and "arrested for treason" not in c20
+    assert "wrong organiser" not in c20 and "could not rule out" in c20  # the EU's words, not the kit's verdict
+    assert "flight from Kyiv in February 2014" in next(r.event for r in kit.load_record() if "Euromaidan" in r.event)
+    assert "in which President Yanukovych fled" not in "".join(r.event for r in kit.load_record())
+    assert "about an event" in key.item("C35").evidence
