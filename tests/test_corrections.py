@@ -75,3 +75,13 @@ def test_wording_corrections():
     assert "flight from Kyiv in February 2014" in next(r.event for r in kit.load_record() if "Euromaidan" in r.event)
     assert "in which President Yanukovych fled" not in "".join(r.event for r in kit.load_record())
     assert "about an event" in key.item("C35").evidence
+
+
+def test_evidence_says_the_fact():
+    key = answers.load_key("verdicts-practice")
+    area = [record(r) for r in key.item("C19").record]
+    assert any("2,724,900" in r.event and "550,000" in r.event for r in area)
+    members = " ".join(record(r).event for r in key.item("C25").record)
+    assert all(m in members for m in ("Russia", "Armenia", "Belarus", "Kazakhstan", "Kyrgyzstan", "Tajikistan"))
+    contingents = " ".join(record(r).event for r in key.item("C4").record)
+    assert "150" in contingents and "2,030" in contingents and "Tajikistan" in contingents
