@@ -85,3 +85,21 @@ def test_evidence_says_the_fact():
     assert all(m in members for m in ("Russia", "Armenia", "Belarus", "Kazakhstan", "Kyrgyzstan", "Tajikistan"))
     contingents = " ".join(record(r).event for r in key.item("C4").record)
     assert "150" in contingents and "2,030" in contingents and "Tajikistan" in contingents
+
+
+def test_every_outlet_is_described_by_one_sourcing_rule():
+    """Owner and funder come from a named source with a URL, for Western, Russian, Chinese, Kazakh and Gulf rows alike."""
+    by_outlet = {}
+    for a in kit.load_articles():
+        assert a.ownership_urls, f"{a.id}: ownership stated without a URL"
+        assert "general knowledge" not in a.ownership_source and "'Type' column" not in a.ownership_source, a.id
+        assert a.funding != "unknown" or "not found" in a.ownership_note or "disagree" in a.ownership_note \
+            or "not documented" in a.ownership_note, f"{a.id}: funding unknown without saying why"
+        described = (a.function, a.funding, a.country, a.ownership_note, a.ownership_urls)
+        assert by_outlet.setdefault(a.outlet, described) == described, f"{a.outlet}: rows describe it differently"
+
+
+def test_the_nationals_owner_is_named():
+    a = article("thenational-2022-01-05")
+    assert "International Media Investments" in a.ownership_note and "Sheikh Mansour" in a.ownership_note
+    assert "Abu Dhabi Media" in a.ownership_note and "https://statemediamonitor.com/?p=1194" in a.ownership_urls
