@@ -120,3 +120,37 @@ def test_the_core_articles_span_funding_and_countries():
     assert len(chosen) == 6 and "scf-2022-01-07" in ids
     assert {"state", "private"} <= {a.funding for a in chosen}
     assert len({a.country for a in chosen}) == 5
+
+
+QUICK_START = ROOT / "docs" / "teacher-quick-start.md"
+
+
+def test_the_quick_start_is_short_and_its_pacing_matches_the_lessons():
+    text = QUICK_START.read_text(encoding="utf-8")
+    assert len(text.split()) <= 1100  # two pages
+    rows = {r[0][:2]: r for r in table(section_of(text, "Pacing"))}
+    core = core_path()
+    for path in LESSONS:
+        lesson = path.stem[:2]
+        whole, on_core = rows[lesson][1], rows[lesson][2]
+        assert whole == f"{sum(timing(path).values())} min", lesson
+        assert f"{sum(r[3] for r in core if r[1] == lesson)} min" in on_core, lesson
+
+
+def test_the_quick_start_names_the_misconceptions_and_links_what_exists():
+    text = QUICK_START.read_text(encoding="utf-8")
+    for belief in ("A technique means the claim is false", "State-funded means lying",
+                   "Accurately attributed means true", "Not determinable means I failed"):
+        assert belief in text
+    for heading in ("Handle with care", "Setup (once)", "Pacing", "What students learn"):
+        assert f"## {heading}\n" in text
+    links = re.findall(r"\]\(([^)#]+)\)", text)
+    assert len(links) >= 8
+    for link in links:
+        assert (QUICK_START.parent / link).resolve().is_file(), link
+
+
+def section_of(text, title):
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
