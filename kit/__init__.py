@@ -47,6 +47,7 @@ __all__ = [
     "load_key",
     "load_record",
     "parse_document",
+    "show_glossary",
 ]
 
 
@@ -72,3 +73,12 @@ def load_coverage(folder=None):
     from .compare import load_coverage as _load_coverage
 
     return _load_coverage(folder)
+
+
+def show_glossary():
+    """The glossary and background as rich output, for front ends where a link to ``glossary.md`` does not open (Colab)."""
+    from IPython.display import Markdown
+
+    from .glossary import render_glossary
+
+    return Markdown(render_glossary())

@@ -215,6 +215,7 @@ def handout(case_id_or_folder: str | Path, out: str | Path, *, repo_url: str | N
             for path in sorted((checkout / folder).glob("*.ipynb")):
                 if path.name not in TEACHER_ONLY:
                     files[f"{folder}/{path.name}"] = path.read_bytes()
+        files["lessons/glossary.md"] = (checkout / "lessons" / "glossary.md").read_bytes()  # every lesson links it
         files["README.md"] = _readme(case, [name for name in files if name.endswith(".ipynb")]).encode()
     else:
         for rel in (CASE_FILE, case.source, "text.txt"):

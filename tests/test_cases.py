@@ -235,6 +235,7 @@ def test_a_handout_of_the_built_in_case_holds_no_guide_and_no_grading_notebook(t
     assert cli.main(["handout", "scf-2022-01-07", "--out", str(handed)]) == 0
     names = sorted(str(p.relative_to(handed)) for p in handed.rglob("*") if p.is_file())
     assert "lessons/01-claims.ipynb" in names and "exercises/claims.ipynb" in names
+    assert "lessons/glossary.md" in names  # every lesson links it
     assert not any("grading" in n or "guide" in n or n.endswith(".toml") for n in names)
 
 
