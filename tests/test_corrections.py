@@ -3,6 +3,8 @@
 The evidence for each is in docs/research/corrections/FINDINGS.md (quotes from stored copies, with URLs).
 """
 
+import re
+
 import kit
 from kit import answers
 
@@ -103,3 +105,40 @@ def test_the_nationals_owner_is_named():
     a = article("thenational-2022-01-05")
     assert "International Media Investments" in a.ownership_note and "Sheikh Mansour" in a.ownership_note
     assert "Abu Dhabi Media" in a.ownership_note and "https://statemediamonitor.com/?p=1194" in a.ownership_urls
+
+
+# --- one rule for similar items (the keys) ---------------------------------------------------------
+
+
+def claim(unit):
+    return next(i for i in answers.load_key("claims-practice").items if i.id == unit)
+
+
+def span(span_id):
+    return next(s for s in answers.load_key("techniques-practice").items if s.id == span_id)
+
+
+def test_a_trigger_named_with_over_is_causal_as_in_the_lessons_example():
+    assert claim("p07.s2").labels[0] == "CAUSAL" and "CHECK" not in claim("p07.s2").labels
+
+
+def test_moscows_demand_and_moscows_deadline_get_the_same_type():
+    assert claim("p04.s2").labels[0] == claim("p05.s5").labels[0] == "ATTRIB"
+
+
+def test_insinuations_that_the_unrest_was_planned_share_one_technique():
+    assert {span(s).labels[0] for s in ("S01", "S03", "S27")} == {"T11"}
+
+
+def test_wording_the_claims_key_sends_to_lesson_02_is_tagged_there():
+    quotes = [s.quote for s in answers.load_key("techniques-practice").items]
+    checked = 0
+    for item in answers.load_key("claims-practice").items:
+        assert "technique layer" not in item.why  # jargon: say "lesson 02"
+        for sentence in re.split(r"(?<=[.;])\s", item.why):
+            if "lesson 02" not in sentence or "untagged" in sentence:
+                continue
+            for phrase in re.findall(r"“([^”]+)”", sentence.split("lesson 02")[0]):
+                checked += 1
+                assert any(phrase in q for q in quotes), f"{item.id}: “{phrase}” is not tagged in lesson 02"
+    assert checked >= 12
