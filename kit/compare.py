@@ -11,7 +11,8 @@ from .corpus import load_articles, load_record
 
 COVERAGE_COLUMNS = [
     "id", "outlet", "function", "funding", "country", "date", "date_precision", "genre", "headline",
-    "headline_note", "people_words", "event_words", "attributed_words", "causes", "sources_quoted", "digest",
+    "headline_note", "people_words", "event_words", "attributed_words", "causes", "causes_reported", "sources_quoted",
+    "digest",
     "url", "republisher", "republisher_url", "ownership_note", "ownership_source", "ownership_urls", "date_note",
     "deployment_words",
 ]
@@ -85,7 +86,8 @@ def coverage_table(folder=None) -> pd.DataFrame:
         "event words": frame["event_words"].map(_words),
         "credited to others": frame["attributed_words"].map(_words),
         "deployment words": frame["deployment_words"].map(_words),
-        "causes given": frame["causes"].map(lambda cs: "; ".join(cause_labels.get(c, c) for c in cs)),
+        "causes it gives": frame["causes"].map(lambda cs: "; ".join(cause_labels.get(c, c) for c in cs)),
+        "causes it reports": frame["causes_reported"].map(lambda cs: "; ".join(cause_labels.get(c, c) for c in cs)),
         "voices quoted": frame["sources_quoted"].map(_words),
         "url": [u or r for u, r in zip(frame["url"], frame["republisher_url"])],
     })
@@ -163,7 +165,11 @@ def words_chart(kind: str = "people", by: str = "function", folder=None):
 
 
 def causes_chart(by: str = "function", folder=None):
-    """A heatmap: which causes the articles of each group give ("k of n" articles in each cell)."""
+    """A heatmap: which causes the articles of each group give in their own voice ("k of n" in each cell).
+
+    An article that only reports a cause (in quotation marks, or credited to an official) does not colour
+    the cell: it is counted after a "+" as "reported", so asserting and reporting are never mixed.
+    """
     _check_by(by)
     frame = load_coverage(folder)
     groups, labels = _group_axis(frame, by)
@@ -173,12 +179,21 @@ def causes_chart(by: str = "function", folder=None):
     size = names.value_counts()
     z, text = [], []
     for cause in causes:
-        row = [sum(cause in cs for g2, cs in zip(names, frame["causes"]) if g2 == g) for g in groups]
-        z.append([n / size[g] for n, g in zip(row, groups)])
-        text.append([f"{n} of {size[g]}" if n else "" for n, g in zip(row, groups)])
+        given = [sum(cause in cs for g2, cs in zip(names, frame["causes"]) if g2 == g) for g in groups]
+        reported = [sum(cause in cs for g2, cs in zip(names, frame["causes_reported"]) if g2 == g) for g in groups]
+        z.append([n / size[g] for n, g in zip(given, groups)])
+        text.append([_given_and_reported(n, r, size[g]) for n, r, g in zip(given, reported, groups)])
     return _heatmap(z, [cause_labels[c] for c in causes], groups, labels,
-                    f"Causes the articles give, by {by} (articles of the group that give each cause)",
-                    "%{y}: %{text} articles of %{x}<extra></extra>", text)
+                    f"Causes the articles give in their own voice, by {by}<br><sup>k of n: articles of the group "
+                    f"that give the cause; + r reported: articles that only report someone else giving it</sup>",
+                    "%{y}, %{x}: %{text}<extra></extra>", text)
+
+
+def _given_and_reported(given: int, reported: int, size: int) -> str:
+    parts = [f"{given} of {size}"] if given else []
+    if reported:
+        parts.append(f"+ {reported} reported")
+    return " ".join(parts)
 
 
 def voices_chart(by: str = "function", folder=None):

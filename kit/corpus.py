@@ -275,7 +275,8 @@ class Article:
     url: str
     republisher: str
     republisher_url: str
-    causes: tuple[str, ...]
+    causes: tuple[str, ...]  # given in the outlet's own voice
+    causes_reported: tuple[str, ...]  # only credited to others (quoted, 'X said', scare quotes)
     sources_quoted: tuple[str, ...]
     digest: str
     people_words: tuple[str, ...]
@@ -294,7 +295,7 @@ class Article:
 _ARTICLE_FIELDS = (
     "id", "outlet", "function", "funding", "country", "ownership_note", "ownership_source", "ownership_urls",
     "date", "date_precision", "date_note", "genre", "headline", "headline_note", "url", "republisher",
-    "republisher_url", "causes", "sources_quoted", "digest", "label_words",
+    "republisher_url", "causes", "causes_reported", "sources_quoted", "digest", "label_words",
 )
 
 
@@ -322,6 +323,9 @@ def parse_article(data: dict, file: str) -> Article:
     words = c.table("label_words")
     words.no_other_fields(("people", "events", "attributed", "deployment"))
     causes = taxonomy.grid_field("cause").codes_without_undetermined
+    both = set(c.choices("causes", causes)) & set(c.choices("causes_reported", causes, required=False))
+    if both:
+        raise c.fail("causes_reported", f"{', '.join(sorted(both))} cannot be both given and only reported")
     return Article(
         id=article_id,
         outlet=c.text("outlet"),
@@ -341,6 +345,7 @@ def parse_article(data: dict, file: str) -> Article:
         republisher=republisher,
         republisher_url=republisher_url,
         causes=c.choices("causes", causes),
+        causes_reported=c.choices("causes_reported", causes, required=False),
         sources_quoted=c.texts("sources_quoted"),
         digest=c.text("digest"),
         people_words=words.texts("people"),

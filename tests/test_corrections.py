@@ -4,6 +4,7 @@ The evidence for each is in docs/research/corrections/FINDINGS.md (quotes from s
 """
 
 import re
+from pathlib import Path
 
 import kit
 from kit import answers
@@ -142,3 +143,38 @@ def test_wording_the_claims_key_sends_to_lesson_02_is_tagged_there():
                 checked += 1
                 assert any(phrase in q for q in quotes), f"{item.id}: “{phrase}” is not tagged in lesson 02"
     assert checked >= 12
+
+
+# --- causes an outlet gives vs causes it only reports ---------------------------------------------
+
+
+def test_outlets_that_test_the_terrorism_claim_only_report_it():
+    for article_id in ("rferl-2022-01-09", "bne-2022-01-11", "thediplomat-2022-01-10"):
+        a = article(article_id)
+        assert "terrorism" in a.causes_reported and "terrorism" not in a.causes, article_id
+    assert "foreign_interference" in article("scf-2022-01-07").causes  # the editorial asserts its own cause
+
+
+def test_the_cause_chart_colours_only_causes_given_in_the_outlets_own_voice():
+    from kit import compare
+
+    heat = compare.causes_chart("country").data[0]
+    row = list(heat.y).index("Terrorism")
+    us = next(i for i, x in enumerate(heat.x) if x.startswith("United States"))
+    assert heat.z[row][us] == 0 and heat.text[row][us] == "+ 3 reported"  # RFE/RL 9 Jan, AP 10 Jan, The Diplomat
+
+
+def test_a_cause_cannot_be_both_given_and_only_reported(tmp_path):
+    import shutil
+
+    import pytest
+
+    from kit import resources
+    from kit.errors import DataError
+
+    folder = tmp_path / "coverage"
+    shutil.copytree(Path(str(resources.data_root())) / "coverage", folder)
+    row = folder / "bne-2022-01-11.toml"
+    row.write_text(row.read_text(encoding="utf-8").replace('causes = []', 'causes = ["terrorism"]'), encoding="utf-8")
+    with pytest.raises(DataError, match="terrorism cannot be both given and only reported"):
+        kit.load_articles(folder)

@@ -595,8 +595,10 @@ class ComparisonGrid(_Panel):
                 f"<li>Its own words for the events: {self._words(a.event_words)}</li>"
                 f"<li>Words it credits to someone else: {self._words(a.attributed_words)}</li>"
                 f"<li>Its own words for the CSTO troops: {self._words(a.deployment_words)}</li>"
-                f"<li>Causes it gives, in its order: "
+                f"<li>Causes it gives in its own voice, in its order: "
                 f"{', '.join(_E(cause_labels.get(c, c)) for c in a.causes) or '<em>none seen</em>'}</li>"
+                f"<li>Causes it only reports others giving: "
+                f"{', '.join(_E(cause_labels.get(c, c)) for c in a.causes_reported) or '<em>none seen</em>'}</li>"
                 f"<li>Voices it quotes: {'; '.join(_E(s) for s in a.sources_quoted) or '<em>none seen</em>'}</li>"
                 f"</ul></div>")
 
