@@ -1,0 +1,57 @@
+"""How readable the practice keys' explanations are for a 16-year-old, measured and printed on every run.
+
+Goal (issue 'Content corrections'): Flesch-Kincaid grade 10 or below, 20 words a sentence or fewer, and no
+explanation over 60 words. Not met yet for most keys; the limits below are today's figures, so an
+explanation made harder to read fails here, and each rewrite lowers them. Measured with textstat 0.7.4
+(later versions need NLTK data fetched from the internet).
+"""
+
+import pytest
+
+from kit import answers
+
+textstat = pytest.importorskip("textstat")
+
+GOAL = {"grade": 10.0, "words_per_sentence": 20.0, "over_60_words": 0}
+#: key -> (the explanation fields read, today's limits: grade, words per sentence, explanations over 60 words)
+LIMITS = {
+    "claims-practice": (("why",), (11.1, 26.1, 36)),
+    "techniques-practice": (("why",), (9.4, 18.6, 5)),
+    "verdicts-practice": (("evidence", "caveat"), (11.1, 26.2, 28)),
+    "compare-practice": (("why",), (11.7, 24.6, 1)),
+}
+
+
+def explanations(exercise_id, fields):
+    key = answers.load_key(exercise_id)
+    texts = [getattr(item, f) for item in key.items for f in fields if getattr(item, f, "")]
+    return texts + [c.why for c in key.controls]
+
+
+def measure(texts):
+    joined = " ".join(texts)
+    grade = textstat.flesch_kincaid_grade(joined)
+    per_sentence = textstat.lexicon_count(joined) / textstat.sentence_count(joined)
+    return round(grade, 1), round(per_sentence, 1), sum(textstat.lexicon_count(t) > 60 for t in texts)
+
+
+@pytest.mark.parametrize("exercise_id", LIMITS)
+def test_explanations_get_no_harder_to_read(exercise_id, capsys):
+    fields, limits = LIMITS[exercise_id]
+    texts = explanations(exercise_id, fields)
+    assert len(texts) >= 30  # the measure reads the real keys
+    figures = measure(texts)
+    goal = (GOAL["grade"], GOAL["words_per_sentence"], GOAL["over_60_words"])
+    met = "goal met" if all(f <= g for f, g in zip(figures, goal)) else "goal not met"
+    with capsys.disabled():
+        print(f"\n  readability {exercise_id:<20} grade {figures[0]:4.1f} · {figures[1]:4.1f} words/sentence · "
+              f"{figures[2]:2d} of {len(texts)} explanations over 60 words ({met}: 10 · 20 · 0)")
+    assert all(f <= limit for f, limit in zip(figures, limits)), f"{exercise_id}: {figures} > {limits}"
+
+
+def test_the_measure_tells_plain_from_dense_text():
+    plain = ["The protests began on 2 January. The price of car fuel had doubled. People were angry."] * 2
+    dense = ["Notwithstanding the ostensibly spontaneous mobilisation, the extraordinarily synchronised "
+             "escalation, culminating in simultaneous institutional capitulation, indicates premeditation."] * 2
+    assert measure(plain)[0] < 6 < measure(dense)[0]
+    assert measure(dense)[1] > 10 > measure(plain)[1]
