@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import html
 import os
+import dataclasses
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 
 from . import answers, corpus, feedback, scoring, taxonomy
 from .errors import KitError
@@ -155,10 +156,22 @@ def _link(url: str) -> str:
     return f"<a href='{_E(url, quote=True)}' target='_blank' rel='noopener noreferrer'>{_E(url)}</a>"
 
 
-def render_reference_html(exercise_id: str, key: answers.Key | None = None) -> str:
-    """Every reference answer with its explanation (the "show the reference" view)."""
+def render_reference_html(exercise_id: str, key: answers.Key | None = None, *,
+                          opened: Collection[str] | None = None) -> str:
+    """The reference answers with their explanations (the "show the reference" view).
+
+    ``opened`` holds the ids of the items whose answers may show (try before reveal: the items the student
+    has answered); the others are named in one line. ``None`` shows every item.
+    """
     ex = answers.exercise(exercise_id)
     key = key or answers.load_key(ex.id)
+    held_back = [] if opened is None else [a.id for a in key.items if a.id not in opened]
+    if held_back:
+        key = dataclasses.replace(key, items=tuple(a for a in key.items if a.id in opened), controls=())
+    note = (f"<p class='kit-unanswered'>Held back until you have answered them ({len(held_back)}): "
+            f"{_E(', '.join(held_back))}. Try each one first: you learn more from your own answer.</p>")
+    if held_back and not key.items:
+        return note
     doc = corpus.load_editorial()
     out = ["<p>The reference answers of the practice key, preferred answer first. Where a second answer is "
            "accepted, the explanation says why. They are a reasoned reading, not the last word: if you "
@@ -215,4 +228,4 @@ def render_reference_html(exercise_id: str, key: answers.Key | None = None) -> s
         out.append("<table class='kit-reference'><caption>Reference grid</caption><thead><tr>"
                    "<th scope='col'>Article and field</th><th scope='col'>Value</th><th scope='col'>Why</th></tr>"
                    f"</thead><tbody>{''.join(rows)}</tbody></table>")
-    return "".join(out)
+    return "".join(out) + (note if held_back else "")

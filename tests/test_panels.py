@@ -257,8 +257,15 @@ def test_self_check_on_sentences_gives_the_hand_computed_score(make):
     check.only.value = True  # only what to look at again: the wrong one stays, the right ones go
     assert 'data-outcome="correct"' not in check.feedback.value and 'data-outcome="wrong"' in check.feedback.value
     assert check.reference.value == ""
-    check.reference_button.value = True
-    assert html.escape(unanswered.why[:40]) in check.reference.value
+    assert check.reveal_all.layout.display == "none"
+    check.reference_button.value = True  # try before reveal: only the answered items open
+    assert html.escape(right[0].why[:40]) in check.reference.value
+    assert html.escape(wrong.why[:40]) in check.reference.value
+    assert html.escape(unanswered.why[:40]) not in check.reference.value
+    assert "Held back until you have answered them (44)" in check.reference.value
+    assert check.reveal_all.layout.display == ""
+    check.reveal_all.value = True  # the student asks for the rest
+    assert html.escape(unanswered.why[:40]) in check.reference.value and "Held back" not in check.reference.value
     assert check.reference_button.description == "Hide the reference"
 
 

@@ -641,8 +641,9 @@ class SelfCheck(_w.VBox):
 
     ``SelfCheck(source)`` takes a :class:`Tagger`, :class:`VerdictPanel`, :class:`ComparisonGrid`
     or a :class:`kit.tags.Session`. "Check my work" scores again (re-running the cell does too);
-    "Only what to look at again" filters the items; "Show the reference" shows every reference
-    answer with its explanation. With ``KIT_MODE=assessment`` it shows only a notice that
+    "Only what to look at again" filters the items; "Show the reference" shows the reference
+    answer, with its explanation, of every item the student has answered (try before reveal), and
+    "Also show answers I have not given" the rest. With ``KIT_MODE=assessment`` it shows only a notice that
     self-check is off; on a graded exercise it says that graded work has no self-check.
     ``.check`` is the last :class:`kit.selfcheck.Check` (``None`` when off) and ``.summary`` its
     one-line summary.
@@ -679,13 +680,16 @@ class SelfCheck(_w.VBox):
         self.reference_button = _w.ToggleButton(value=False, description="Show the reference",
                                                 tooltip="Show every reference answer with its explanation",
                                                 layout=_w.Layout(width="auto"))
+        self.reveal_all = _w.Checkbox(value=False, indent=False, description="Also show answers I have not given",
+                                      layout=_w.Layout(width="auto", display="none"))
         self.feedback = _w.HTML()
         self.reference = _w.HTML()
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.only.observe(lambda _c: self._render(), names="value")
         self.reference_button.observe(lambda _c: self._render_reference(), names="value")
+        self.reveal_all.observe(lambda _c: self._render_reference(), names="value")
         super().__init__(children=[
-            _w.HBox([self.refresh_button, self.only, self.reference_button]),
+            _w.HBox([self.refresh_button, self.only, self.reference_button, self.reveal_all]),
             self.summary_live, self.summary_html, self.feedback, self.reference])
         self.add_class("kit-selfcheck")
         self.refresh()
@@ -719,11 +723,16 @@ class SelfCheck(_w.VBox):
     def _render_reference(self) -> None:
         if self.reference_button.value:
             self.reference_button.description = "Hide the reference"
+            self.reveal_all.layout.display = ""
+            # try before reveal: an item's answer opens once the student has answered it
+            opened = None if self.reveal_all.value or self.check is None else {
+                r.item for r in selfcheck.feedback_rows(self.check) if r.answered}
             self.reference.value = (f"<div class='kit-scroll' tabindex='0' role='region' "
                                     f"aria-label='{_E(f'Reference answers: {self.exercise.title}', quote=True)}'>"
-                                    f"{selfcheck.render_reference_html(self.exercise.id)}</div>")
+                                    f"{selfcheck.render_reference_html(self.exercise.id, opened=opened)}</div>")
         else:
             self.reference_button.description = "Show the reference"
+            self.reveal_all.layout.display = "none"
             self.reference.value = ""
 
     def __str__(self) -> str:
