@@ -21,8 +21,10 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from . import answers, corpus, scoring, taxonomy
+from . import answers, corpus, resources, scoring, taxonomy
+from ._fields import Checker
 
 # --- the vocabulary -------------------------------------------------------------------------------
 
@@ -126,6 +128,47 @@ class Row:
         return self.outcome.code in TO_REVIEW
 
 
+CONFUSION_KINDS = ("sentence", "span", "verdict", "cell")
+
+
+@lru_cache(maxsize=1)
+def confusions() -> dict[tuple[str, str, str, str], str]:
+    """"If you chose X" lines from ``kit/data/confusions.toml``: (kind, chosen, expected, field) -> text.
+
+    ``chosen`` may be "*" (any other choice); ``field`` is "" except for grid cells tied to one field.
+    """
+    file = "kit/data/confusions.toml"
+    data = resources.read_toml("confusions.toml")
+    Checker(data, file, None).no_other_fields(("confusion",))
+    codes = {"sentence": {c.code for c in taxonomy.claim_types()},
+             "span": {t.code for t in taxonomy.techniques()},
+             "verdict": {v.code for v in taxonomy.verdicts()}}
+    fields = {f.code: {v.code for v in f.values} for f in taxonomy.grid_fields()}
+    found: dict[tuple[str, str, str, str], str] = {}
+    for raw in data.get("confusion", []):
+        c = Checker(raw, file, f"confusion {raw.get('chosen')}->{raw.get('expected')}")
+        c.no_other_fields(("kind", "chosen", "expected", "field", "text"))
+        kind = c.choice("kind", CONFUSION_KINDS)
+        field = c.choice("field", fields, required=False) if kind == "cell" else ""
+        allowed = codes.get(kind) or (fields[field] if field else set().union(*fields.values()))
+        chosen = c.choice("chosen", sorted(allowed | {"*"}))
+        expected = c.choice("expected", sorted(allowed))
+        if chosen == expected:
+            raise c.fail("chosen", "a confusion needs a choice other than the expected one")
+        found[(kind, chosen, expected, field)] = c.text("text")
+    return found
+
+
+def about_choice(kind: str, chosen: str, expected: str, field: str = "") -> str:
+    """The "if you chose X" line for a wrong choice, or "" when none is written for it."""
+    table = confusions()
+    for key in ((kind, chosen, expected, field), (kind, chosen, expected, ""),
+                (kind, "*", expected, field), (kind, "*", expected, "")):
+        if key in table:
+            return table[key]
+    return ""
+
+
 class Feedback:
     """Builds :class:`Row` s for one exercise and key (the texts it needs are loaded once)."""
 
@@ -207,6 +250,10 @@ class Feedback:
                 (f" {field_.question}" if field_ else "")
             tag = student.tag("cell", a.item, a.field) if a else None
             note = (tag or {}).get("note", "")
+        if item.outcome in ("wrong", "wrong_label") and item.answer and item.expected:
+            about = about_choice(kind, item.answer, item.expected[0], a.field if kind == "cell" and a else "")
+            if about:
+                extra.append(("About your choice", about))
         return Row(item.item, outcome(item.outcome), points, where, context.strip(), answer, key, short(item),
                    explanation, answered, tuple(extra), note or "")
 
