@@ -397,3 +397,15 @@ def test_damaged_journal_and_read_only_notices(tmp_path):
         assert locked.apply({"op": "set", "tag": {"kind": "verdict", "claim": "C3", "label": "accurate"}})["ok"] \
             is False
         locked.close()
+
+
+def test_a_record_items_caveat_opens_only_after_the_student_has_saved_a_verdict(make):
+    panel = make(VerdictPanel)
+    item = next(r for r in kit.load_record() if r.caveat and "never substantiated" in r.caveat)
+    panel.choose("C5", None, evidence=[item.id])  # cited, no verdict yet
+    assert item.caveat[:30] not in panel.cited.value and "opens once you have saved your verdict" in panel.cited.value
+    panel.choose("C5", "accurate", evidence=[item.id])
+    assert html.escape(item.caveat[:30], quote=False) in panel.cited.value
+    panel.choose("C6", None)  # another claim, then back: the saved one shows its caveat at once
+    panel.choose("C5", "accurate", evidence=[item.id])
+    assert html.escape(item.caveat[:30], quote=False) in panel.cited.value

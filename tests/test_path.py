@@ -154,3 +154,11 @@ def section_of(text, title):
     start = text.index(f"## {title}\n")
     end = text.find("\n## ", start + 1)
     return text[start:end]
+
+
+def test_lesson_03_sends_students_outside_the_kit_for_four_checks():
+    text = section(ROOT / "lessons" / "03-check-the-claims.ipynb", "Your turn: a verdict for every claim")
+    assert "Leave the kit for four checks" in text
+    for claim in ("C26", "C28", "C29", "who runs the Strategic Culture Foundation"):
+        assert claim in text
+    assert "caveat opens once you have saved your verdict" in text

@@ -395,10 +395,10 @@ class VerdictPanel(_Panel):
             box.value = rid in evidence
         self.note.value = note
         self.clear_button.disabled = self.read_only or not tag
-        self._show_cited(evidence)
+        self._show_cited(evidence, saved=bool(tag))
         self._filter()
 
-    def _show_cited(self, evidence: list[str]) -> None:
+    def _show_cited(self, evidence: list[str], *, saved: bool) -> None:
         if not evidence:
             self.cited.value = "<p>No record item cited yet.</p>"
             return
@@ -407,7 +407,9 @@ class VerdictPanel(_Panel):
             r = self._record[rid]
             sources = " · ".join(f"<a href='{_E(u, quote=True)}' target='_blank' rel='noopener noreferrer'>{_E(u)}</a>"
                                  for u in r.sources)
-            caveat = f" <em>Caveat: {_E(r.caveat)}</em>" if r.caveat else ""
+            # a caveat can give the verdict away ("never substantiated"): it opens once the student has judged
+            caveat = "" if not r.caveat else f" <em>Caveat: {_E(r.caveat)}</em>" if saved else \
+                " <em>(This item has a caveat: it opens once you have saved your verdict.)</em>"
             items.append(f"<li>{_E(selfcheck.date_label(r))}: {_E(r.event)}{caveat}<br><small>Sources: {sources}"
                          f"</small></li>")
         self.cited.value = f"<p>You cite {len(evidence)} item(s):</p><ul>{''.join(items)}</ul>"
@@ -428,8 +430,8 @@ class VerdictPanel(_Panel):
         if self._loading:
             return
         claim, label, evidence, note = self._current()
-        self._show_cited(evidence)
         if label is None:
+            self._show_cited(evidence, saved=False)
             self._drafts[claim] = (evidence, note)
             self._set_status(f"Choose a verdict for {claim} to save it; your cited items and note are kept "
                              "here until then.")
@@ -437,6 +439,7 @@ class VerdictPanel(_Panel):
         self._drafts.pop(claim, None)
         self.apply({"op": "set", "tag": {"kind": "verdict", "claim": claim, "label": label, "evidence": evidence,
                                          "note": note}})
+        self._show_cited(evidence, saved=claim in self._saved())
 
     def choose(self, claim: str, verdict: str | None, *, evidence: list[str] | tuple = (), note: str = "") -> dict:
         """Set the controls for ``claim`` as a student would (each change fires the same handlers).
