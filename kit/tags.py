@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import answers, corpus, taxonomy
@@ -309,16 +309,16 @@ class Session:
     """
 
     def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None, journal: bool = True,
-                 case: "Case | None" = None, author: bool = False):
+                 case: "Case | None" = None, author_rules: Callable[[Rules], Any] | None = None):
+        """``author_rules`` opens key mode: it wraps the exercise's rules in an author's
+        (``kit.keymode.AuthorRules``, passed in by the tagger so that this module does not import key mode)."""
         self.case = case if case is not None and not case.builtin else None
-        self.author = author
+        self.author = author_rules is not None
         self.rules = Rules.for_exercise(exercise_id, self.case)
-        if author:  # key mode: the author's journal lives with the case's keys
+        if author_rules is not None:  # key mode: the author's journal lives with the case's keys
             if self.case is None:
                 raise KitError("key mode needs a case folder (kit new makes one): Tagger(..., case=FOLDER, author=True)")
-            from .keymode import AuthorRules
-
-            self.rules = AuthorRules(self.rules)
+            self.rules = author_rules(self.rules)
             work_dir = self.case.folder / "keys"
         self.exercise = self.rules.exercise
         self.document = self.rules.document

@@ -28,6 +28,7 @@ import traitlets
 
 from .. import answers, taxonomy
 from ..errors import KitError
+from ..keymode import AuthorRules, save_key
 from ..tags import Session, TagError, remembered_student
 
 STATIC = Path(__file__).parents[1] / "static"
@@ -87,7 +88,7 @@ class Tagger(anywidget.AnyWidget):
         exercise = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
         if exercise.kind not in ("sentence", "span"):
             raise KitError(f"exercise {exercise_id!r} is a {exercise.kind} exercise: use its panel, not the tagger")
-        self.session = Session(exercise_id, work_dir=work_dir, case=case, author=author)
+        self.session = Session(exercise_id, work_dir=work_dir, case=case, author_rules=AuthorRules if author else None)
         mode = mode or MODE_OF_TASK[exercise.task]
         if mode not in ("sentence", "span", "name") or (mode == "sentence") != (exercise.kind == "sentence"):
             raise KitError(f"mode {mode!r} does not fit exercise {exercise_id!r} ({exercise.kind} tags)")
@@ -210,8 +211,6 @@ def run_edit(session: Session, edit: dict, *, saved, exported) -> dict:
         session.set_student(str(edit.get("id", "")).strip(), str(edit.get("name", "")).strip())
         return {"message": f"Student id set to {session.student['id']}"}
     if op == "save_key":
-        from ..keymode import save_key
-
         path, message = save_key(session)
         return {"path": str(path), "message": message}
     if op == "export":
