@@ -162,3 +162,14 @@ def test_lesson_03_sends_students_outside_the_kit_for_four_checks():
     for claim in ("C26", "C28", "C29", "who runs the Strategic Culture Foundation"):
         assert claim in text
     assert "caveat opens once you have saved your verdict" in text
+
+
+def test_the_where_to_run_table_says_what_ci_tests_for_every_place():
+    text = (ROOT / "docs" / "where-to-run.md").read_text(encoding="utf-8")
+    rows = table(text.split("\n\n", 2)[1])
+    assert len(rows) == 6
+    for row in rows:
+        tested = row[-1]
+        assert tested, row[0]
+        for path in re.findall(r"`(tests/[^`]+\.py)`", tested):
+            assert (ROOT / path).is_file(), path
