@@ -18,7 +18,7 @@ LIMITS = {
     "claims-practice": (("why",), (11.1, 26.1, 36)),
     "techniques-practice": (("why",), (9.4, 18.6, 5)),
     "verdicts-practice": (("evidence", "caveat"), (11.1, 26.2, 28)),
-    "compare-practice": (("why",), (11.7, 24.6, 1)),
+    "compare-practice": (("why",), (6.4, 11.0, 0)),  # goal met (rewritten in plain words)
 }
 
 
