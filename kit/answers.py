@@ -172,6 +172,7 @@ class VerdictAnswer:
     record: tuple[str, ...]
     sources: tuple[str, ...]
     caveat: str
+    more: str = ""  # further evidence, opened on request so that the evidence itself stays short
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ def _span(c: Checker, doc, allowed) -> SpanAnswer:
 
 
 def _verdict(c: Checker, doc, allowed) -> VerdictAnswer:
-    c.no_other_fields(("id", "claim", "units", "labels", "dossier_verdict", "evidence", "record", "sources", "caveat"))
+    c.no_other_fields(("id", "claim", "units", "labels", "dossier_verdict", "evidence", "record", "sources", "caveat",
+                       "more"))
     units = c.texts("units", empty=False)
     for unit in units:
         _unit(c, doc, "units", unit)
@@ -300,7 +302,7 @@ def _verdict(c: Checker, doc, allowed) -> VerdictAnswer:
             raise c.fail("record", f"{rid!r} is not an item of the record")
     return VerdictAnswer(c.text("id"), c.text("claim"), units, _labels(c, allowed), c.text("dossier_verdict"),
                          c.text("evidence"), record_ids, c.urls("sources", empty=False),
-                         c.text("caveat", empty=True, required=False))
+                         c.text("caveat", empty=True, required=False), c.text("more", empty=True, required=False))
 
 
 def _cell(c: Checker, doc, allowed) -> CellAnswer:

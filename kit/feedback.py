@@ -122,6 +122,7 @@ class Row:
     answered: bool
     extra_lines: tuple[tuple[str, str], ...] = ()  # e.g. ("Check-worthy", "you: yes · the key: no")
     note: str = ""  # the student's own note
+    more: str = ""  # further explanation, shown folded ("More evidence")
 
     @property
     def to_review(self) -> bool:
@@ -202,6 +203,7 @@ class Feedback:
     def row(self, item: scoring.ItemOutcome, student: "_Student") -> Row:
         ex, a = self.exercise, self.by_id.get(item.item)
         kind = ex.kind
+        more = ""
         answered = item.outcome not in ("missing", "missed")
         per_item_points = not self.find
         points = f"{number(item.score)} of {number(item.max)}" if per_item_points else ""
@@ -241,6 +243,7 @@ class Feedback:
                 note = tag.get("note", "")
             if a is not None:
                 explanation += "\n\nRecord items the verdict rests on: " + ", ".join(a.record)
+                more = a.more
         else:
             article = self.articles.get(a.item) if a else None
             field_ = self.fields.get(a.field) if a else None
@@ -255,7 +258,7 @@ class Feedback:
             if about:
                 extra.append(("About your choice", about))
         return Row(item.item, outcome(item.outcome), points, where, context.strip(), answer, key, short(item),
-                   explanation, answered, tuple(extra), note or "")
+                   explanation, answered, tuple(extra), note or "", more)
 
 
 class _Student:
@@ -366,6 +369,8 @@ def _section(r: Row, h: str) -> str:
     if r.explanation:
         why = _paragraphs(r.explanation)
         parts.append(f"<details><summary>Why</summary>{why}</details>" if o.group == "good" else why)
+    if r.more:
+        parts.append(f"<details><summary>More evidence</summary>{_paragraphs(r.more)}</details>")
     parts.append("</section>\n")
     return "".join(parts)
 

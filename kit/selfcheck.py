@@ -128,6 +128,10 @@ def _para(text: str) -> str:
     return "".join(f"<p>{_E(p)}</p>" for p in text.split("\n\n") if p.strip())
 
 
+def _more(text: str) -> str:
+    return f"<details><summary>More evidence</summary>{_para(text)}</details>" if text else ""
+
+
 def _record_names() -> dict[str, corpus.RecordItem]:
     return {r.id: r for r in corpus.load_record()}
 
@@ -211,7 +215,7 @@ def render_reference_html(exercise_id: str, key: answers.Key | None = None, *,
             sources = " · ".join(_link(u) for u in a.sources)
             caveat = f"<p><em>Caveat:</em> {_E(a.caveat)}</p>" if a.caveat else ""
             rows.append(f"<tr><th scope='row'>{_E(a.id)}: {_E(a.claim)} <small>({_E(', '.join(a.units))})</small></th>"
-                        f"<td>{_E(labels)}</td><td>{_para(a.evidence)}{caveat}<ul>{cited}</ul>"
+                        f"<td>{_E(labels)}</td><td>{_para(a.evidence)}{_more(a.more)}{caveat}<ul>{cited}</ul>"
                         f"<p>Sources: {sources}</p></td></tr>")
         out.append("<table class='kit-reference'><caption>Reference verdicts</caption><thead><tr>"
                    "<th scope='col'>Claim</th><th scope='col'>Verdict</th><th scope='col'>Evidence</th></tr></thead>"
