@@ -240,6 +240,9 @@ class Feedback:
             if tag is not None:
                 cited = [e for e in tag.get("evidence") or () if isinstance(e, str)]
                 extra.append(("You cited", ", ".join(cited) if cited else "nothing"))
+                outside = [u for u in tag.get("outside") or () if isinstance(u, str)]
+                if outside:
+                    extra.append(("Outside sources you checked", " · ".join(outside)))
                 note = tag.get("note", "")
             if a is not None:
                 explanation += "\n\nRecord items the verdict rests on: " + ", ".join(a.record)

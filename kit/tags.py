@@ -164,8 +164,10 @@ class Rules:
                 raise TagError("unknown_record", f"{where}: {unknown[0]!r} is not an item of the record")
             if len(set(evidence)) != len(evidence):
                 raise TagError("duplicate_tag", f"{where}: a record item is cited twice")
+            outside = check_outside(tag.get("outside", []), where)
             self._label(label, where)
-            return {"kind": kind, "claim": claim, "label": label, "evidence": list(evidence), "note": note}
+            checked = {"kind": kind, "claim": claim, "label": label, "evidence": list(evidence), "note": note}
+            return checked | ({"outside": outside} if outside else {})
         item, grid_field = tag.get("item"), tag.get("field")
         if item not in self.items:
             raise TagError("unknown_item", f"{where}: {item!r} is not a coverage article")
@@ -532,10 +534,27 @@ _TOP_FIELDS = {"format": str, "version": int, "kit_version": str, "exercise": st
 _TAG_FIELDS = {
     "sentence": {"kind": str, "unit": str, "label": str, "checkworthy": bool, "note": str},
     "span": {"kind": str, "start": int, "end": int, "quote": str, "label": str, "note": str},
-    "verdict": {"kind": str, "claim": str, "label": str, "evidence": list, "note": str},
+    "verdict": {"kind": str, "claim": str, "label": str, "evidence": list, "note": str, "outside": list},
     "cell": {"kind": str, "item": str, "field": str, "label": str, "note": str},
 }
-_OPTIONAL = {"note", "checkworthy", "evidence", "name"}
+_OPTIONAL = {"note", "checkworthy", "evidence", "name", "outside"}
+MAX_OUTSIDE = 5  # outside sources per verdict: enough for lateral reading, not a bibliography
+MAX_URL = 500
+
+
+def check_outside(outside: Any, where: str = "tag") -> list[str]:
+    """A verdict's outside sources: web addresses the student found beyond the record (not scored)."""
+    if not isinstance(outside, list) or not all(isinstance(u, str) for u in outside):
+        raise TagError("wrong_type", f"{where}: outside sources must be a list of web addresses")
+    for url in outside:
+        if not re.fullmatch(r"https?://[^\s<>\"']+", url) or len(url) > MAX_URL:
+            raise TagError("bad_url", f"{where}: {url[:60]!r} is not a web address (it starts with https://, "
+                                      f"has no spaces and is at most {MAX_URL} characters)")
+    if len(set(outside)) != len(outside):
+        raise TagError("duplicate_tag", f"{where}: an outside source is given twice")
+    if len(outside) > MAX_OUTSIDE:
+        raise TagError("too_many", f"{where}: at most {MAX_OUTSIDE} outside sources per verdict")
+    return list(outside)
 _rules_cache: dict[str, Rules] = {}
 
 
@@ -591,6 +610,8 @@ def validate_structure(data: Any) -> list[Problem]:
             return [Problem("unknown_field", f"{where}: unknown field {sorted(set(tag) - set(fields))[0]!r}")]
         if tag["kind"] == "verdict" and not all(isinstance(e, str) for e in tag.get("evidence", [])):
             return [Problem("wrong_type", f"{where}: evidence must list record item ids")]
+        if tag["kind"] == "verdict" and not all(isinstance(u, str) for u in tag.get("outside", [])):
+            return [Problem("wrong_type", f"{where}: outside sources must be web addresses")]
     return []
 
 

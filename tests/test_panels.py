@@ -409,3 +409,20 @@ def test_a_record_items_caveat_opens_only_after_the_student_has_saved_a_verdict(
     panel.choose("C6", None)  # another claim, then back: the saved one shows its caveat at once
     panel.choose("C5", "accurate", evidence=[item.id])
     assert html.escape(item.caveat[:30], quote=False) in panel.cited.value
+
+
+def test_a_verdict_keeps_the_outside_sources_a_student_checked(make):
+    panel = make(VerdictPanel)
+    url = "https://www.whitehouse.gov/briefing-room/press-briefings/2022/01/05/press-briefing/"
+    assert panel.choose("C26", "inaccurate", evidence=["R-2022-01-05-psaki-denial"], outside=[url])["ok"]
+    tag = next(t for t in panel.session.tags if t["claim"] == "C26")
+    assert tag["outside"] == [url] and tag["evidence"] == ["R-2022-01-05-psaki-denial"]
+    panel.choose("C4", None)
+    panel.claim_select.value = "C26"  # back again: the address is shown where it was typed
+    assert panel.outside.value == url
+    rows = {r.item: r for r in selfcheck.feedback_rows(selfcheck.check("verdicts-practice", panel.session.tags))}
+    assert ("Outside sources you checked", url) in rows["C26"].extra_lines
+    before = list(panel.session.tags)
+    panel.outside.value = "whitehouse dot gov"  # not an address: refused in words, nothing half-saved
+    assert "is not a web address" in panel.message and panel.session.tags == before
+    assert panel.outside.value == "whitehouse dot gov"  # what the student typed stays to be mended

@@ -303,7 +303,7 @@ def mutated_export(draw):
         action = draw(st.sampled_from(["delete", "replace", "add"]))
         keys = sorted(obj)
         if action == "add" or not keys:
-            obj[draw(st.sampled_from(["extra", "kind", "note", "name", "evidence", "start"]))] = draw(ODD_VALUES)
+            obj[draw(st.sampled_from(["extra", "kind", "note", "name", "evidence", "start", "outside"]))] = draw(ODD_VALUES)
         elif action == "delete":
             del obj[draw(st.sampled_from(keys))]
         else:
@@ -321,3 +321,22 @@ def test_structure_validator_agrees_with_the_schema(data):
 def test_the_schema_is_itself_valid():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert jsonschema.Draft202012Validator(SCHEMA).is_valid(valid_export())
+
+
+def test_outside_sources_are_web_addresses_few_and_unscored(tmp_path):
+    s = tags.Session("verdicts-practice", work_dir=tmp_path)
+    base = {"kind": "verdict", "claim": "C26", "label": "inaccurate", "evidence": ["R-2022-01-05-psaki-denial"]}
+    assert "outside" not in s.set(base)  # no outside sources: the tag is as it always was
+    saved = s.set(base | {"outside": ["https://example.org/a", "http://example.org/b"]})
+    assert saved["outside"] == ["https://example.org/a", "http://example.org/b"]
+    for bad, code in ((["example.org"], "bad_url"), (["https://a b"], "bad_url"), ("https://x.org", "wrong_type"),
+                      (["https://x.org"] * 2, "duplicate_tag"),
+                      ([f"https://x.org/{i}" for i in range(tags.MAX_OUTSIDE + 1)], "too_many")):
+        with pytest.raises(tags.TagError) as err:
+            s.set(base | {"outside": bad})
+        assert err.value.code == code
+    from kit import selfcheck
+    with_sources = selfcheck.check("verdicts-practice", s.tags).score
+    s.set(base)
+    assert selfcheck.check("verdicts-practice", s.tags).score == with_sources  # not scored
+    s.close()

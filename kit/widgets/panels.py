@@ -329,6 +329,10 @@ class VerdictPanel(_Panel):
                                 continuous_update=False, style={"description_width": "5em"},
                                 layout=_w.Layout(width="40em", height="4em"))
         self.note.observe(self._on_edit, names="value")
+        self.outside = _w.Textarea(description="Outside", placeholder="web addresses you checked beyond the record, "
+                                   "one per line (https://...)", continuous_update=False,
+                                   style={"description_width": "5em"}, layout=_w.Layout(width="40em", height="3.5em"))
+        self.outside.observe(self._on_edit, names="value")
         self.clear_button = _w.Button(description="Clear this verdict",
                                       tooltip="Remove your verdict, cited items and note for this claim",
                                       layout=_w.Layout(width="auto"))
@@ -337,7 +341,8 @@ class VerdictPanel(_Panel):
             _w.HBox([self.claim_select, self.prev_button, self.next_button]), self.progress,
             self.claim_html, _w.HBox([self.verdict, self.verdict_help]),
             _w.HTML("<strong>Evidence from the dated record</strong> (tick every item your verdict rests on):"),
-            _w.HBox([self.topic, self.search]), self.evidence_list, self.cited, self.note, _w.HBox([self.clear_button]),
+            _w.HBox([self.topic, self.search]), self.evidence_list, self.cited, self.note, self.outside,
+            _w.HBox([self.clear_button]),
         ]
 
     @staticmethod
@@ -346,7 +351,7 @@ class VerdictPanel(_Panel):
         return f"{selfcheck.date_label(item)}: {event}"
 
     def _controls(self) -> list:
-        return [self.verdict, self.note, self.clear_button, *self.boxes.values()]
+        return [self.verdict, self.note, self.outside, self.clear_button, *self.boxes.values()]
 
     def _item_of(self, tag: dict) -> str:
         return tag["claim"]
@@ -387,13 +392,15 @@ class VerdictPanel(_Panel):
         tag = saved.get(claim.id)
         if tag:
             evidence, note, label = list(tag.get("evidence", [])), tag.get("note", ""), tag["label"]
+            outside = "\n".join(tag.get("outside", []))
         else:
-            evidence, note = self._drafts.get(claim.id, ([], ""))
+            evidence, note, outside = self._drafts.get(claim.id, ([], "", ""))
             label = None
         self.verdict.value = label
         for rid, box in self.boxes.items():
             box.value = rid in evidence
         self.note.value = note
+        self.outside.value = outside
         self.clear_button.disabled = self.read_only or not tag
         self._show_cited(evidence, saved=bool(tag))
         self._filter()
@@ -422,26 +429,28 @@ class VerdictPanel(_Panel):
             self.boxes[item.id].layout.display = "" if shown or self.boxes[item.id].value else "none"
 
     # -- edits ---------------------------------------------------------------------------------------
-    def _current(self) -> tuple[str, str | None, list[str], str]:
+    def _current(self) -> tuple[str, str | None, list[str], str, list[str]]:
         evidence = [r.id for r in self.record if self.boxes[r.id].value]
-        return self.claim_select.value, self.verdict.value, evidence, self.note.value
+        outside = [line.strip() for line in self.outside.value.splitlines() if line.strip()]
+        return self.claim_select.value, self.verdict.value, evidence, self.note.value, outside
 
     def _on_edit(self, _change) -> None:
         if self._loading:
             return
-        claim, label, evidence, note = self._current()
+        claim, label, evidence, note, outside = self._current()
         if label is None:
             self._show_cited(evidence, saved=False)
-            self._drafts[claim] = (evidence, note)
+            self._drafts[claim] = (evidence, note, self.outside.value)
             self._set_status(f"Choose a verdict for {claim} to save it; your cited items and note are kept "
                              "here until then.")
             return
         self._drafts.pop(claim, None)
-        self.apply({"op": "set", "tag": {"kind": "verdict", "claim": claim, "label": label, "evidence": evidence,
-                                         "note": note}})
+        tag = {"kind": "verdict", "claim": claim, "label": label, "evidence": evidence, "note": note}
+        self.apply({"op": "set", "tag": tag | ({"outside": outside} if outside else {})})
         self._show_cited(evidence, saved=claim in self._saved())
 
-    def choose(self, claim: str, verdict: str | None, *, evidence: list[str] | tuple = (), note: str = "") -> dict:
+    def choose(self, claim: str, verdict: str | None, *, evidence: list[str] | tuple = (), note: str = "",
+               outside: list[str] | tuple = ()) -> dict:
         """Set the controls for ``claim`` as a student would (each change fires the same handlers).
 
         Returns the result of the last edit (``{"ok": ...}``).
@@ -461,8 +470,11 @@ class VerdictPanel(_Panel):
                 box.value = wanted
         if self.note.value != note:
             self.note.value = note
+        if self.outside.value != "\n".join(outside):
+            self.outside.value = "\n".join(outside)
         saved = self._saved().get(claim)
-        wanted_tag = {"label": verdict, "evidence": [r.id for r in self.record if r.id in evidence], "note": note}
+        wanted_tag = {"label": verdict, "evidence": [r.id for r in self.record if r.id in evidence], "note": note,
+                      "outside": list(outside) or None}
         ok = saved is not None and {k: saved.get(k) for k in wanted_tag} == wanted_tag
         return {"ok": ok, "message": self.message}
 
