@@ -4,10 +4,14 @@ The evidence for each is in docs/research/corrections/FINDINGS.md (quotes from s
 """
 
 import re
+import shutil
 from pathlib import Path
 
+import pytest
+
 import kit
-from kit import answers
+from kit import answers, compare, resources
+from kit.errors import DataError
 
 
 def article(article_id):
@@ -156,8 +160,6 @@ def test_outlets_that_test_the_terrorism_claim_only_report_it():
 
 
 def test_the_cause_chart_colours_only_causes_given_in_the_outlets_own_voice():
-    from kit import compare
-
     heat = compare.causes_chart("country").data[0]
     row = list(heat.y).index("Terrorism")
     us = next(i for i, x in enumerate(heat.x) if x.startswith("United States"))
@@ -165,13 +167,6 @@ def test_the_cause_chart_colours_only_causes_given_in_the_outlets_own_voice():
 
 
 def test_a_cause_cannot_be_both_given_and_only_reported(tmp_path):
-    import shutil
-
-    import pytest
-
-    from kit import resources
-    from kit.errors import DataError
-
     folder = tmp_path / "coverage"
     shutil.copytree(Path(str(resources.data_root())) / "coverage", folder)
     row = folder / "bne-2022-01-11.toml"

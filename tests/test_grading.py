@@ -994,3 +994,14 @@ def test_regrading_with_force_replaces_the_pages_and_keeps_other_files(tmp_path)
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv", "index.html", "items.csv",
                                                      "rejected.csv"]  # no staging folder left behind
     assert len(second.graded) == 3
+
+
+def test_every_reason_the_validator_can_give_is_explained_in_words():
+    """One vocabulary: each code a tag file can be rejected with has its words and its advice."""
+    import re
+    from pathlib import Path
+
+    source = (Path(kit.__file__).parent / "tags.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'(?:TagError|Problem)\("(\w+)"', source)) - {"read_only"}  # read_only: live sessions only
+    assert len(codes) >= 20
+    assert codes <= set(grading.REASONS), sorted(codes - set(grading.REASONS))

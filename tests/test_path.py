@@ -33,7 +33,7 @@ def section(path, title):
 
 def table(text):
     rows = [[cell.strip() for cell in m.group(1).split("|")] for m in ROW.finditer(text)]
-    return [r for r in rows[2:]]  # skip the header and the rule
+    return rows[2:]  # skip the header and the rule
 
 
 def headings(path):

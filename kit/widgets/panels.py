@@ -438,8 +438,8 @@ class VerdictPanel(_Panel):
         if self._loading:
             return
         claim, label, evidence, note, outside = self._current()
+        self._show_cited(evidence, saved=claim in self._saved())  # a saved edit redraws it (caveats open)
         if label is None:
-            self._show_cited(evidence, saved=False)
             self._drafts[claim] = (evidence, note, self.outside.value)
             self._set_status(f"Choose a verdict for {claim} to save it; your cited items and note are kept "
                              "here until then.")
@@ -447,7 +447,6 @@ class VerdictPanel(_Panel):
         self._drafts.pop(claim, None)
         tag = {"kind": "verdict", "claim": claim, "label": label, "evidence": evidence, "note": note}
         self.apply({"op": "set", "tag": tag | ({"outside": outside} if outside else {})})
-        self._show_cited(evidence, saved=claim in self._saved())
 
     def choose(self, claim: str, verdict: str | None, *, evidence: list[str] | tuple = (), note: str = "",
                outside: list[str] | tuple = ()) -> dict:
