@@ -54,6 +54,15 @@ def label_set(name: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class ClaimToJudge:
+    """One claim a verdict exercise asks about: what the text asserts, and the sentences that carry it."""
+
+    id: str
+    claim: str
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -66,6 +75,9 @@ class Exercise:
     key: str
     evidence_share: float  # verdicts and cells: share of an item's points for citing the right record items
     instructions: str
+    # A verdict exercise on a case lists its claims, so that students see them while the key stays private
+    # (the editorial's practice exercises take them from their key).
+    claims: tuple[ClaimToJudge, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -76,7 +88,7 @@ class Exercise:
 
 
 _EXERCISE_FIELDS = ("id", "title", "document", "kind", "task", "label_set", "points", "mode", "key",
-                    "evidence_share", "instructions")
+                    "evidence_share", "instructions", "claim")
 
 
 def parse_exercise(data: dict, file: str) -> Exercise:
@@ -97,10 +109,21 @@ def parse_exercise(data: dict, file: str) -> Exercise:
     share = data.get("evidence_share", 0.0)
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
         raise c.fail("evidence_share", f"must be a number from 0 up to (not including) 1, got {share!r}")
+    raw_claims = data.get("claim", [])
+    if raw_claims and kind != "verdict":
+        raise c.fail("claim", "only a verdict exercise lists claims")
+    if not isinstance(raw_claims, list) or not all(isinstance(r, dict) for r in raw_claims):
+        raise c.fail("claim", "must be [[claim]] tables (id, claim, units)")
+    claims = []
+    for raw in raw_claims:
+        cc = Checker(raw, file, f"claim {raw.get('id')}")
+        cc.no_other_fields(("id", "claim", "units"))
+        claims.append(ClaimToJudge(cc.text("id"), cc.text("claim"), cc.texts("units", empty=False)))
+    check_unique(((cl.id, file) for cl in claims), "claim")
     return Exercise(
         id=exercise_id, title=c.text("title"), document=c.text("document"), kind=kind, task=task,
         label_set=labels, points=float(points), mode=c.choice("mode", MODES), key=_key_name(c, data),
-        evidence_share=float(share), instructions=c.text("instructions"),
+        evidence_share=float(share), instructions=c.text("instructions"), claims=tuple(claims),
     )
 
 
@@ -167,7 +190,7 @@ class VerdictAnswer:
     claim: str
     units: tuple[str, ...]
     labels: tuple[str, ...]
-    dossier_verdict: str
+    dossier_verdict: str  # "" outside the editorial's key
     evidence: str
     record: tuple[str, ...]
     sources: tuple[str, ...]
@@ -217,6 +240,11 @@ class Key:
 
 
 _TABLE_OF_KIND = {"sentence": "unit", "span": "span", "verdict": "claim", "cell": "cell"}
+
+
+def table_of_kind(kind: str) -> str:
+    """The name of a key's items in its file: [[unit]], [[span]], [[claim]] or [[cell]]."""
+    return _TABLE_OF_KIND[kind]
 
 
 def parse_key(data: dict, file: str, kind: str, *, labels: tuple[str, ...] | None = None,
@@ -300,7 +328,9 @@ def _verdict(c: Checker, doc, allowed) -> VerdictAnswer:
     for rid in record_ids:
         if rid not in known:
             raise c.fail("record", f"{rid!r} is not an item of the record")
-    return VerdictAnswer(c.text("id"), c.text("claim"), units, _labels(c, allowed), c.text("dossier_verdict"),
+    # dossier_verdict: the research dossier's own words, for the editorial's key only
+    return VerdictAnswer(c.text("id"), c.text("claim"), units, _labels(c, allowed),
+                         c.text("dossier_verdict", required=False, empty=True),
                          c.text("evidence"), record_ids, c.urls("sources", empty=False),
                          c.text("caveat", empty=True, required=False), c.text("more", empty=True, required=False))
 

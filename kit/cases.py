@@ -33,6 +33,8 @@ from ._fields import Checker, is_slug
 from .errors import DataError, KitError
 
 CASE_FILE = "case.toml"
+#: Where the kit's repository keeps the graded keys of its shipped unseen texts (never in the package).
+TEACHER_KEYS = "teacher-keys"
 EDITORIAL = "scf-2022-01-07"
 _CASE_FIELDS = ("id", "title", "outlet", "date", "url", "licence", "source", "text", "events")
 
@@ -52,6 +54,7 @@ class Case:
     folder: Path | None = None
     source: str = ""  # the file as received, relative to the folder
     events: str = "kazakhstan-2022-01"
+    shipped: bool = False  # ships with the kit (the editorial, the unseen texts): never written to
     _keys: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -81,6 +84,9 @@ class Case:
             return answers.load_key(ex.id, path)
         if path is None:
             path = self.folder / "keys" / f"{ex.key}.toml"
+            if self.shipped:
+                raise KitError(f"the key of {self.id!r} {ex.id!r} is graded and not in the installed kit: pass it with "
+                               f"--key FILE (teachers find it in the kit's repository, {TEACHER_KEYS}/{self.id}/)")
             if not path.is_file():
                 raise KitError(f"case {self.id!r} has no key for {ex.id!r} yet ({path}): make it in key mode, "
                                "or pass one with --key FILE")
@@ -88,8 +94,19 @@ class Case:
 
 
 def cases() -> tuple[Case, ...]:
-    """The built-in cases."""
-    return (_editorial_case(),)
+    """The built-in cases: the editorial, then the unseen texts of the graded work (``kit/data/cases``)."""
+    return (_editorial_case(), *_shipped_cases())
+
+
+@lru_cache(maxsize=1)
+def _shipped_cases() -> tuple[Case, ...]:
+    root = resources.data_path("cases")
+    if not root.is_dir():
+        return ()
+    if not isinstance(root, Path):  # a zip import: the case folders cannot be read as folders
+        raise KitError("the kit's built-in cases need the kit installed as files, not imported from a zip")
+    return tuple(replace(read_case_folder(folder), shipped=True)
+                 for folder in sorted(root.iterdir()) if (folder / CASE_FILE).is_file())
 
 
 def load_case(id_or_folder: str | Path) -> Case:
@@ -110,7 +127,7 @@ def _editorial_case() -> Case:
     meta = resources.read_toml(f"editorial/{EDITORIAL}.toml")
     exercises = tuple(e for e in answers.exercises() if e.document == EDITORIAL)
     return Case(EDITORIAL, doc.title, doc.outlet, doc.published, doc.url, meta["why_reproduced"], doc, exercises,
-                source=f"kit/data/editorial/{meta['scrape']}")
+                source=f"kit/data/editorial/{meta['scrape']}", shipped=True)
 
 
 def read_case_folder(folder: Path) -> Case:
@@ -149,6 +166,10 @@ def read_case_folder(folder: Path) -> Case:
         ex = answers.parse_exercise(raw, str(file))
         if ex.document != case_id:
             raise DataError(str(file), ex.id, "document", f"names {ex.document!r}, but the case is {case_id!r}")
+        for claim in ex.claims:
+            for unit in claim.units:
+                if not document.has_unit(unit):
+                    raise DataError(str(file), f"claim {claim.id}", "units", f"{unit!r} is not a unit of the text")
         exercises.append(ex)
     return Case(case_id, c.text("title", empty=True) or document.title, c.text("outlet", empty=True), published,
                 c.text("url", empty=True), c.text("licence", empty=True), document, tuple(exercises), folder,

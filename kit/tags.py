@@ -104,8 +104,11 @@ class Rules:
         doc = case.document if case is not None else corpus.load_editorial()
         extra: dict[str, Any] = {}
         if ex.kind == "verdict":
-            key = case.key(ex.id) if case is not None else answers.load_key(ex.id)
-            extra["claims"] = frozenset(key.ids)
+            if ex.claims:  # a case's exercise lists its claims; its key may be private
+                extra["claims"] = frozenset(c.id for c in ex.claims)
+            else:
+                key = case.key(ex.id) if case is not None else answers.load_key(ex.id)
+                extra["claims"] = frozenset(key.ids)
             extra["record"] = frozenset(r.id for r in corpus.load_record())
         if ex.kind == "cell":
             extra["items"] = frozenset(a.id for a in corpus.load_articles())
@@ -320,6 +323,9 @@ class Session:
         if author_rules is not None:  # key mode: the author's journal lives with the case's keys
             if self.case is None:
                 raise KitError("key mode needs a case folder (kit new makes one): Tagger(..., case=FOLDER, author=True)")
+            if self.case.shipped:
+                raise KitError(f"{self.case.id!r} ships with the kit: make a key in a copy of its folder, or in a case "
+                               "of your own (kit new makes one)")
             self.rules = author_rules(self.rules)
             work_dir = self.case.folder / "keys"
         self.exercise = self.rules.exercise

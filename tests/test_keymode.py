@@ -151,3 +151,64 @@ def test_two_span_keys_are_compared_both_ways(folder, tmp_path):
     assert result.figures["span F1, B against A (A as the reference)"] == pytest.approx(
         kit.scoring.semeval_prf([(s, s + 9, "T2")], [(*whole, "T2")])[2])
     assert len(result.disagreements) == 2  # A's passage and B's shorter one
+
+
+def save_claims_key(folder):
+    t = Tagger("claims", case=folder, author=True)
+    edit(t, {"kind": "sentence", "unit": "p01.s1", "label": "ATTRIB", "checkworthy": True, "note": "Witnesses said it."})
+    edit(t, {"kind": "sentence", "unit": "p03.s1", "label": "CHECK", "checkworthy": True, "note": "A dated event."})
+    assert t.apply({"op": "save_key"})["ok"]
+    t.close()
+
+
+def test_the_verdict_panel_needs_the_claims_key_first(folder):
+    from kit.widgets import VerdictPanel
+
+    with pytest.raises(kit.KitError, match="write and save that key first"):
+        VerdictPanel("verdicts", case=folder, author=True)
+    assert not (folder / "exercises" / "verdicts.toml").exists()
+
+
+def test_a_verdicts_key_made_in_the_verdict_panel(folder):
+    from kit.widgets import VerdictPanel
+
+    save_claims_key(folder)
+    p = VerdictPanel("verdicts", case=folder, author=True)
+    # the check-worthy sentences of the claims key became the claims students will judge
+    exercise = cases.load_case(folder).exercise("verdicts")
+    assert [(c.id, c.units) for c in exercise.claims] == [("C1", ("p01.s1",)), ("C2", ("p03.s1",))]
+    assert "2 claims to judge" in p.notices.value
+    record = kit.load_record()
+    cited = record[0]
+    assert p.choose("C1", "accurate", evidence=[cited.id], note="The record says so.", also=["partly_accurate"])["ok"]
+    assert p.choose("C2", "unverifiable", evidence=[cited.id])["ok"]  # no explanation: left out
+    path = p.save_key()
+    assert path == folder / "keys" / "verdicts.toml" and "C2 (no explanation)" in p.message
+    p.close()
+    key = cases.load_case(folder).key("verdicts")
+    [answer] = key.items
+    assert (answer.id, answer.labels, answer.record, answer.evidence) == (
+        "C1", ("accurate", "partly_accurate"), (cited.id,), "The record says so.")
+    assert answer.sources == cited.sources  # by default, the sources of the cited record items
+    # a student's panel on the same case shows the claims, not the key's answers
+    student = VerdictPanel("verdicts", case=folder, work_dir=folder.parent / "student")
+    assert [c.id for c in student.claims] == ["C1", "C2"] and student.also.layout.display == "none"
+    student.close()
+
+
+def test_a_grid_key_made_in_the_comparison_grid(folder):
+    from kit.widgets import ComparisonGrid
+
+    g = ComparisonGrid("compare", case=folder, author=True)
+    article = kit.load_articles()[0].id
+    assert g.choose(article, "people_label", "neutral", note="Only 'protesters'.", also=["mixed_or_attributed"])["ok"]
+    assert g.choose(article, "event_name", "riots")["ok"]  # no explanation: left out
+    assert [v for _l, v in g.also_boxes["cause"].options] == list(kit.taxonomy.grid_field("cause").codes)
+    refused = g.apply({"op": "set", "tag": {"kind": "cell", "item": article, "field": "cause", "label": "fuel_price",
+                                           "note": "x", "also": ["riots"]}})  # a value of another field
+    assert not refused["ok"] and "besides" in refused["message"]
+    assert g.save_key() == folder / "keys" / "compare.toml"
+    g.close()
+    key = cases.load_case(folder).key("compare")
+    assert [(a.item, a.field, a.labels) for a in key.items] == [
+        (article, "people_label", ("neutral", "mixed_or_attributed"))]

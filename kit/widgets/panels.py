@@ -15,8 +15,9 @@ from pathlib import Path
 
 import ipywidgets as _w
 
-from .. import answers, corpus, selfcheck, taxonomy
+from .. import answers, corpus, keymode, selfcheck, taxonomy
 from .. import tags as _tags
+from ..cases import load_case
 from ..errors import KitError
 from ..tags import Session, TagError, remembered_student
 from .tagger import LiveRegion, run_edit
@@ -61,14 +62,24 @@ class _Panel(_w.VBox):
     kind = ""
     noun = "answers"
 
-    def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None):
-        exercise = answers.exercise(exercise_id)
+    def __init__(self, exercise_id: str, *, work_dir: Path | str | None = None, case=None, author: bool = False):
+        if case is not None and not hasattr(case, "exercise"):  # a case id or folder
+            case = load_case(case)
+        notice = ""
+        if author and case is not None and not case.shipped:  # key mode may first write the exercise it needs
+            case, notice = keymode.author_exercise(case, exercise_id)
+        exercise = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
         if exercise.kind != self.kind:
             raise KitError(f"exercise {exercise_id!r} takes {exercise.kind} tags: "
                            f"use {'Tagger' if exercise.kind in ('sentence', 'span') else 'its own panel'} for it, "
                            f"not {type(self).__name__}")
         self.exercise = exercise
-        self.session = Session(exercise_id, work_dir=work_dir)
+        self.case = case
+        self.author = author
+        self.session = Session(exercise_id, work_dir=work_dir, case=case,
+                               author_rules=keymode.AuthorRules if author else None)
+        if notice:
+            self.session.messages.append(notice)
         self._loading = False
         self.export_path = ""
         self.message = ""
@@ -91,6 +102,10 @@ class _Panel(_w.VBox):
         self.undo_button.on_click(lambda _b: self.apply({"op": "undo"}))
         self.redo_button.on_click(lambda _b: self.apply({"op": "redo"}))
         self.export_button.on_click(lambda _b: self.apply({"op": "export"}))
+        # key mode: the author's items count once they have an explanation; "Save key" writes the key file
+        self.save_key_button = _w.Button(description="Save key", tooltip="Write the key into the case's keys folder",
+                                         layout=_w.Layout(width="auto", display="" if author else "none"))
+        self.save_key_button.on_click(lambda _b: self.save_key())
         self.status = LiveRegion(role="status", css_class="kit-status")
         self.download = _w.HTML()
         body = self._build()
@@ -98,7 +113,7 @@ class _Panel(_w.VBox):
             self.title_html, self.notices,
             _w.HBox([self.student_id, self.student_button, self.student_hint]),
             *body,
-            _w.HBox([self.undo_button, self.redo_button, self.export_button]),
+            _w.HBox([self.undo_button, self.redo_button, self.export_button, self.save_key_button]),
             self.status, self.download,
         ])
         self.add_class("kit-panel")
@@ -200,7 +215,7 @@ class _Panel(_w.VBox):
             self.student_hint.value = "<span>(not set yet: type your id and press Confirm id)</span>"
         locked = self.read_only
         for control in [self.student_id, self.student_button, self.undo_button, self.redo_button,
-                        self.export_button, *self._controls()]:
+                        self.export_button, self.save_key_button, *self._controls()]:
             control.disabled = locked
         if not locked:
             self.undo_button.disabled = not s.can_undo
@@ -227,6 +242,22 @@ class _Panel(_w.VBox):
         if not result["ok"]:
             raise KitError(result["message"])
         return Path(result["path"])
+
+    def save_key(self) -> Path | None:
+        """Key mode: write the key (as the Save key button does); returns its file, or None if refused."""
+        try:
+            path, message = keymode.save_key(self.session)
+        except (KitError, TagError) as exc:
+            self._set_status(f"Not saved: {exc}" if not str(exc).startswith("Not saved") else str(exc))
+            return None
+        self._set_status(message)
+        return path
+
+    @staticmethod
+    def _also_box(description: str = "Also accept") -> _w.SelectMultiple:
+        """Key mode: the labels accepted besides the preferred one (Ctrl or Shift + click, or Space)."""
+        return _w.SelectMultiple(options=[], value=(), rows=3, description=description,
+                                 style={"description_width": "5em"}, layout=_w.Layout(width="22em"))
 
     def close(self) -> None:
         session = getattr(self, "session", None)
@@ -284,12 +315,14 @@ class VerdictPanel(_Panel):
     kind = "verdict"
     noun = "verdicts"
 
-    def __init__(self, exercise_id: str = "verdicts-practice", *, work_dir: Path | str | None = None):
-        super().__init__(exercise_id, work_dir=work_dir)
+    def __init__(self, exercise_id: str = "verdicts-practice", *, work_dir: Path | str | None = None, case=None,
+                 author: bool = False):
+        super().__init__(exercise_id, work_dir=work_dir, case=case, author=author)
 
     def _build(self) -> list:
-        doc = corpus.load_editorial()
-        self.claims = answers.load_key(self.exercise.id).items
+        doc = self.session.document
+        # a case's exercise lists its claims (its key may be private); the editorial's come with its key
+        self.claims = self.exercise.claims or answers.load_key(self.exercise.id).items
         self._claims = {c.id: c for c in self.claims}
         self._doc = doc
         self.record = corpus.load_record()
@@ -325,21 +358,30 @@ class VerdictPanel(_Panel):
                                                       padding="0.2em 0.5em"))
         self.evidence_list.add_class("kit-evidence")
         self.cited = _w.HTML()
-        self.note = _w.Textarea(description="Note", placeholder="why? (optional): what decided it for you",
+        self.note = _w.Textarea(description="Why" if self.author else "Note",
+                                placeholder="the evidence students will read (required for the claim to count)"
+                                if self.author else "why? (optional): what decided it for you",
                                 continuous_update=False, style={"description_width": "5em"},
                                 layout=_w.Layout(width="40em", height="4em"))
         self.note.observe(self._on_edit, names="value")
-        self.outside = _w.Textarea(description="Outside", placeholder="web addresses you checked beyond the record, "
-                                   "one per line (https://...)", continuous_update=False,
+        self.outside = _w.Textarea(description="Sources" if self.author else "Outside",
+                                   placeholder="web addresses students should read, one per line (default: the "
+                                   "cited record items' sources)" if self.author else
+                                   "web addresses you checked beyond the record, one per line (https://...)",
+                                   continuous_update=False,
                                    style={"description_width": "5em"}, layout=_w.Layout(width="40em", height="3.5em"))
         self.outside.observe(self._on_edit, names="value")
+        self.also = self._also_box()
+        self.also.options = [(v.label, v.code) for v in verdicts]  # the preferred one is left out on saving
+        self.also.layout.display = "" if self.author else "none"
+        self.also.observe(self._on_edit, names="value")
         self.clear_button = _w.Button(description="Clear this verdict",
                                       tooltip="Remove your verdict, cited items and note for this claim",
                                       layout=_w.Layout(width="auto"))
         self.clear_button.on_click(lambda _b: self.apply({"op": "delete", "key": ["verdict", self.claim_select.value]}))
         return [
             _w.HBox([self.claim_select, self.prev_button, self.next_button]), self.progress,
-            self.claim_html, _w.HBox([self.verdict, self.verdict_help]),
+            self.claim_html, _w.HBox([self.verdict, self.verdict_help]), self.also,
             _w.HTML("<strong>Evidence from the dated record</strong> (tick every item your verdict rests on):"),
             _w.HBox([self.topic, self.search]), self.evidence_list, self.cited, self.note, self.outside,
             _w.HBox([self.clear_button]),
@@ -351,7 +393,7 @@ class VerdictPanel(_Panel):
         return f"{selfcheck.date_label(item)}: {event}"
 
     def _controls(self) -> list:
-        return [self.verdict, self.note, self.outside, self.clear_button, *self.boxes.values()]
+        return [self.verdict, self.note, self.outside, self.also, self.clear_button, *self.boxes.values()]
 
     def _item_of(self, tag: dict) -> str:
         return tag["claim"]
@@ -388,7 +430,7 @@ class VerdictPanel(_Panel):
         sentences = "".join(f"<blockquote>“{_E(self._doc.unit(u).text)}” <small>({_E(u)})</small></blockquote>"
                             for u in claim.units)
         self.claim_html.value = (f"<div class='kit-card'><p><strong>{_E(claim.id)}</strong>. The claim: "
-                                 f"{_E(claim.claim)}</p><p>In the editorial:</p>{sentences}</div>")
+                                 f"{_E(claim.claim)}</p><p>In the text:</p>{sentences}</div>")
         tag = saved.get(claim.id)
         if tag:
             evidence, note, label = list(tag.get("evidence", [])), tag.get("note", ""), tag["label"]
@@ -397,6 +439,7 @@ class VerdictPanel(_Panel):
             evidence, note, outside = self._drafts.get(claim.id, ([], "", ""))
             label = None
         self.verdict.value = label
+        self.also.value = tuple(tag.get("also", ())) if tag else ()
         for rid, box in self.boxes.items():
             box.value = rid in evidence
         self.note.value = note
@@ -446,11 +489,14 @@ class VerdictPanel(_Panel):
             return
         self._drafts.pop(claim, None)
         tag = {"kind": "verdict", "claim": claim, "label": label, "evidence": evidence, "note": note}
+        if self.author:
+            tag["also"] = [code for code in self.also.value if code != label]
         self.apply({"op": "set", "tag": tag | ({"outside": outside} if outside else {})})
 
     def choose(self, claim: str, verdict: str | None, *, evidence: list[str] | tuple = (), note: str = "",
-               outside: list[str] | tuple = ()) -> dict:
-        """Set the controls for ``claim`` as a student would (each change fires the same handlers).
+               outside: list[str] | tuple = (), also: list[str] | tuple = ()) -> dict:
+        """Set the controls for ``claim`` as a student would (each change fires the same handlers);
+        ``also`` (key mode): the verdicts accepted besides ``verdict``.
 
         Returns the result of the last edit (``{"ok": ...}``).
         """
@@ -471,6 +517,8 @@ class VerdictPanel(_Panel):
             self.note.value = note
         if self.outside.value != "\n".join(outside):
             self.outside.value = "\n".join(outside)
+        if self.author and tuple(self.also.value) != tuple(also):
+            self.also.value = tuple(also)
         saved = self._saved().get(claim)
         wanted_tag = {"label": verdict, "evidence": [r.id for r in self.record if r.id in evidence], "note": note,
                       "outside": list(outside) or None}
@@ -497,9 +545,9 @@ class ComparisonGrid(_Panel):
     noun = "answers"
 
     def __init__(self, exercise_id: str = "compare-practice", *, work_dir: Path | str | None = None,
-                 hide_outlet: bool = False):
+                 hide_outlet: bool = False, case=None, author: bool = False):
         self._hide_default = hide_outlet
-        super().__init__(exercise_id, work_dir=work_dir)
+        super().__init__(exercise_id, work_dir=work_dir, case=case, author=author)
 
     def _build(self) -> list:
         self.articles = corpus.load_articles()
@@ -515,23 +563,29 @@ class ComparisonGrid(_Panel):
         self.card = _w.HTML()
         self.dropdowns: dict[str, _w.Dropdown] = {}
         self.notes: dict[str, _w.Text] = {}
+        self.also_boxes: dict[str, _w.SelectMultiple] = {}
         rows = []
         for f in self.fields:
             dd = _w.Dropdown(options=[("(choose)", "")] + [(v.label, v.code) for v in f.values],
                              description=f.label, style={"description_width": "20em"}, layout=_w.Layout(width="36em"))
-            note = _w.Text(description="Note", placeholder="why? (optional)", continuous_update=False,
-                           style={"description_width": "3em"}, layout=_w.Layout(width="22em"))
+            note = _w.Text(description="Why" if self.author else "Note",
+                           placeholder="required for the cell to count" if self.author else "why? (optional)",
+                           continuous_update=False, style={"description_width": "3em"}, layout=_w.Layout(width="22em"))
+            also = self._also_box()
+            also.options = [(v.label, v.code) for v in f.values]
+            also.layout.display = "" if self.author else "none"
             dd.observe(lambda change, code=f.code: self._on_edit(code), names="value")
             note.observe(lambda change, code=f.code: self._on_edit(code), names="value")
-            self.dropdowns[f.code], self.notes[f.code] = dd, note
+            also.observe(lambda change, code=f.code: self._on_edit(code), names="value")
+            self.dropdowns[f.code], self.notes[f.code], self.also_boxes[f.code] = dd, note, also
             values = " · ".join(f"<strong>{_E(v.label)}</strong>: {_E(v.description)}" for v in f.values)
-            rows += [_w.HBox([dd, note]), _w.HTML(f"<div class='kit-help'>{_E(f.question)} {values}</div>")]
+            rows += [_w.HBox([dd, note, also]), _w.HTML(f"<div class='kit-help'>{_E(f.question)} {values}</div>")]
         self.digest = _w.HTML()
         return [_w.HBox([self.article_select, self.prev_button, self.next_button]), self.hide, self.progress,
                 self.card, *rows, self.digest]
 
     def _controls(self) -> list:
-        return [*self.dropdowns.values(), *self.notes.values()]
+        return [*self.dropdowns.values(), *self.notes.values(), *self.also_boxes.values()]
 
     def _item_of(self, tag: dict) -> str:
         return f"{tag['item']} {tag['field']}"
@@ -577,6 +631,7 @@ class ComparisonGrid(_Panel):
             tag = saved.get((a.id, f.code))
             self.dropdowns[f.code].value = tag["label"] if tag else ""
             self.notes[f.code].value = tag.get("note", "") if tag else ""
+            self.also_boxes[f.code].value = tuple(tag.get("also", ())) if tag else ()
         if complete:
             self.digest.value = (f"<div class='kit-card'><p><strong>The kit's digest of this article</strong> "
                                  f"(in the kit's words; compare it with your answers): {_E(a.digest)}</p></div>")
@@ -628,11 +683,14 @@ class ComparisonGrid(_Panel):
             elif note:
                 self._set_status("Choose a value first; the note is saved with it.")
             return
-        self.apply({"op": "set", "tag": {"kind": "cell", "item": item, "field": field_code, "label": label,
-                                         "note": note}})
+        tag = {"kind": "cell", "item": item, "field": field_code, "label": label, "note": note}
+        if self.author:
+            tag["also"] = [code for code in self.also_boxes[field_code].value if code != label]
+        self.apply({"op": "set", "tag": tag})
 
-    def choose(self, item: str, field: str, value: str, *, note: str | None = None) -> dict:
-        """Set one drop-down (and optionally its note) as a student would; returns the edit's result."""
+    def choose(self, item: str, field: str, value: str, *, note: str | None = None, also: tuple | list = ()) -> dict:
+        """Set one drop-down (and optionally its note) as a student would; returns the edit's result.
+        ``also`` (key mode): the values accepted besides ``value``."""
         if item not in self._articles:
             raise KitError(f"{item!r} is not a coverage article; articles: {', '.join(self._articles)}")
         if field not in self.dropdowns:
@@ -643,6 +701,8 @@ class ComparisonGrid(_Panel):
         self.article_select.value = item
         if note is not None and self.notes[field].value != note:
             self.notes[field].value = note  # saved with the value below (or held until one is chosen)
+        if self.author and tuple(self.also_boxes[field].value) != tuple(also):
+            self.also_boxes[field].value = tuple(also)
         if self.dropdowns[field].value != value:
             self.dropdowns[field].value = value
         saved = self._saved().get((item, field))
