@@ -93,6 +93,12 @@ class Case:
         return answers.filtered(answers.read_key_file(path, ex.kind, document=self.document), ex.labels)
 
 
+def teacher_keys_folder() -> Path | None:
+    """The graded keys of the shipped unseen texts, when the kit runs from a checkout of its repository."""
+    folder = Path(__file__).resolve().parents[1] / TEACHER_KEYS
+    return folder if folder.is_dir() else None
+
+
 def cases() -> tuple[Case, ...]:
     """The built-in cases: the editorial, then the unseen texts of the graded work (``kit/data/cases``)."""
     return (_editorial_case(), *_shipped_cases())

@@ -13,6 +13,7 @@ from importlib import metadata
 
 from . import answers, corpus, resources
 from ._version import __version__
+from .discernment import BUILT_IN_FORMS
 from .errors import KitError
 
 _VERSIONS_OF = ("pysbd", "anywidget", "ipywidgets", "traitlets", "pandas", "plotly", "jupyterlab", "notebook")
@@ -145,6 +146,16 @@ def _cmd_discernment(args: argparse.Namespace) -> int:
     result = discernment([args.pre], [args.post], forms, out=args.out)
     print("\n".join(result.lines()))
     return 0 if result.students else 1
+
+
+def _cmd_forms(args: argparse.Namespace) -> int:
+    from .discernment import assignments
+
+    width = max(len(sid) for sid in args.students)
+    print(f"{'student':{width}}  pre-test (before lesson 01)     post-test (after lesson 04)")
+    for sid, pre, post in assignments(args.students, tuple(args.forms)):
+        print(f"{sid:{width}}  {pre:30}  {post}")
+    return 0
 
 
 def _cmd_guide(args: argparse.Namespace) -> int:
@@ -303,10 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "suspicious. Students with one test only are listed apart; two files for one test are not used.")
     disc.add_argument("pre", metavar="PRE")
     disc.add_argument("post", metavar="POST")
-    disc.add_argument("--forms", nargs="+", required=True, metavar="CASE", help="the two forms' cases")
+    disc.add_argument("--forms", nargs="+", default=list(BUILT_IN_FORMS), metavar="CASE",
+                      help="the two forms' cases (default: the kit's two unseen texts, %(default)s)")
     disc.add_argument("--keys", nargs="+", metavar="KEY", help="the forms' techniques keys (default: the cases')")
     disc.add_argument("--out", metavar="FOLDER", help="write students.csv and summary.txt here")
     disc.set_defaults(run=_cmd_discernment)
+    plan = commands.add_parser(
+        "forms", help="which text each student gets in the pre- and post-test of discernment",
+        description="Print, for each student id, the form of the pre-test and of the post-test (half the class "
+                    "takes A first, half B first, by a stable hash of the id): the plan the test worksheets follow.")
+    plan.add_argument("students", nargs="+", metavar="STUDENT_ID")
+    plan.add_argument("--forms", nargs=2, default=list(BUILT_IN_FORMS), metavar="CASE",
+                      help="the two forms' cases (default: %(default)s)")
+    plan.set_defaults(run=_cmd_forms)
     guide = commands.add_parser("guide", help="render the teacher's guide from the keys into docs/",
                                 description="Render the teacher's guide (findings, omitted context, the outlet's "
                                             "background, discussion prompts, every key at a glance) from the "

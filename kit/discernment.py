@@ -25,6 +25,8 @@ from . import scoring
 from .errors import KitError
 
 EXERCISE = "discernment"
+#: The two unseen texts the kit ships for the test (forms A and B, in this order): one from each side.
+BUILT_IN_FORMS = ("eeas-borrell-2022-01-19", "kremlin-shoigu-2022-01-13")
 FLAG = "WORDING"
 # Two-sided 95% quantiles of Student's t for 1-30 degrees of freedom (beyond: the normal's 1.96).
 _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -35,6 +37,12 @@ def form_order(student: str, forms: tuple[str, str]) -> tuple[str, str]:
     """(pre form, post form) for a student: half the class one way, half the other, stable across runs."""
     first = int(hashlib.sha256(student.encode("utf-8")).hexdigest()[:8], 16) % 2
     return forms if first == 0 else (forms[1], forms[0])
+
+
+def assignments(students, forms: tuple[str, str] = BUILT_IN_FORMS) -> list[tuple[str, str, str]]:
+    """(student, pre-test form, post-test form) for each student id: what the teacher's plan gives each."""
+    forms = tuple(sorted(forms))
+    return [(sid, *form_order(sid, forms)) for sid in students]
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,34 @@ def read_tests(paths, forms: dict[str, Form]) -> tuple[dict[str, tuple[str, list
     finally:
         close(sources)
     return found, rejected
+
+
+def demo_tests(forms: dict[str, Form], folder: str | Path, n: int = 30, *, before: tuple[float, float] = (0.45, 0.30),
+               after: tuple[float, float] = (0.80, 0.15), seed: int = 0) -> tuple[Path, Path]:
+    """A simulated class of ``n`` for trying the report: ``folder/pre`` and ``folder/post`` hold each
+    student's export, flagging a signal with probability H and a plain sentence with F ((H, F) before and
+    after the lessons), on the form the plan assigns. Returns the two folders."""
+    import json
+    import random
+
+    from ._version import __version__
+    from .tags import FORMAT
+
+    rng = random.Random(seed)
+    folder = Path(folder)
+    for i in range(n):
+        sid = f"s{i:03d}"
+        for test, form_id, (h, f) in zip(("pre", "post"), form_order(sid, tuple(sorted(forms))), (before, after)):
+            form = forms[form_id]
+            flagged = sorted(u for u in form.units if rng.random() < (h if u in form.signals else f))
+            export = {"format": FORMAT, "version": 1, "kit_version": __version__, "exercise": EXERCISE,
+                      "document": {"id": form.id, "sha256": form.case.document.sha256}, "student": {"id": sid},
+                      "saved_at": "2026-02-01T10:00:00Z",
+                      "tags": [{"kind": "sentence", "unit": u, "label": FLAG, "checkworthy": False, "note": ""}
+                               for u in flagged]}
+            (folder / test).mkdir(parents=True, exist_ok=True)
+            (folder / test / f"{sid}.json").write_text(json.dumps(export), encoding="utf-8")
+    return folder / "pre", folder / "post"
 
 
 def discernment(pre_paths, post_paths, forms: dict[str, Form], out: str | Path | None = None) -> Report:

@@ -50,13 +50,14 @@ class Guide:
     outlet_unverified: tuple[str, ...]
     prompts: tuple[tuple[str, tuple[str, ...]], ...]
     unverified: tuple[str, ...]
+    assessment: tuple[tuple[str, str], ...] = ()  # (title, text): graded work and the pre- and post-test
 
 
 @lru_cache(maxsize=1)
 def load_guide() -> Guide:
     data = resources.read_toml("guide.toml")
     top = Checker(data, _FILE, None)
-    top.no_other_fields(("intro", "finding", "context", "outlet", "prompt", "unverified"))
+    top.no_other_fields(("intro", "finding", "context", "outlet", "prompt", "unverified", "assessment"))
     claim_ids = {v.id for v in answers._builtin_key("verdicts", "verdict").items}
     record_ids = {r.id for r in corpus.load_record()}
     findings = []
@@ -89,9 +90,14 @@ def load_guide() -> Guide:
         c = Checker(raw, _FILE, "unverified")
         c.no_other_fields(("text",))
         unverified.append(c.text("text"))
+    assessment = []
+    for raw in data.get("assessment", []):
+        c = Checker(raw, _FILE, f"assessment {raw.get('title')!r}")
+        c.no_other_fields(("title", "text"))
+        assessment.append((c.text("title"), c.text("text")))
     return Guide(top.text("intro"), tuple(findings), tuple(context), outlet.text("text"),
                  outlet.urls("sources", empty=False), outlet.texts("unverified", required=False),
-                 tuple(prompts), tuple(unverified))
+                 tuple(prompts), tuple(unverified), tuple(assessment))
 
 
 def _sources(urls) -> str:
@@ -120,8 +126,8 @@ def render_guide() -> str:
         guide.intro,
         "",
         "> **Practice keys.** The reference answers below ship with the kit, and a determined student can read "
-        "them. For graded work, write a private key in the same format and grade with "
-        "`kit grade --key FILE`; `kit exercises` lists the exercises and their keys.",
+        "them: the lessons practise on the editorial. Graded work is on two unseen texts whose keys are not in "
+        "the kit (see \"Graded work and the pre- and post-test\" below).",
         "",
         "## The most teachable findings",
         "",
@@ -150,6 +156,10 @@ def render_guide() -> str:
     out += ["## About the outlet", "", guide.outlet_text, "", _sources(guide.outlet_sources), ""]
     if guide.outlet_unverified:
         out += ["Not verified:", ""] + [f"- {u}" for u in guide.outlet_unverified] + [""]
+    if guide.assessment:
+        out += ["## Graded work and the pre- and post-test", ""]
+        for title, text in guide.assessment:
+            out += [f"### {title}", "", text, ""]
     out += ["## Discussion prompts", ""]
     for text, related in guide.prompts:
         out.append(f"- {text}" + (f" ({', '.join(related)})" if related else ""))

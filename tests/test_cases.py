@@ -152,8 +152,8 @@ def test_a_case_exercise_is_tagged_exported_and_graded_against_its_key(tmp_path,
     report = json.loads(json.dumps({"s": (out / "grades.csv").read_text(encoding="utf-8-sig")}))["s"]
     assert "s1,,2,5,40," in report  # two of five sentences right, one point each
     # the same file against the built-in exercise of that name is another text: refused with a reason
-    built_in = grading.grade([exported], exercise="claims", out=tmp_path / "wrong")
-    assert built_in.rejected[0].code == "document_mismatch"
+    built_in = grading.grade([exported], exercise="claims-practice", out=tmp_path / "wrong")
+    assert built_in.rejected[0].code == "wrong_exercise"
 
 
 def test_a_case_without_its_key_asks_for_one(tmp_path, monkeypatch):
@@ -173,7 +173,7 @@ def test_a_damaged_case_file_names_the_field(tmp_path, monkeypatch):
 def test_sessions_of_a_case_and_of_the_editorial_do_not_share_a_journal(tmp_path, monkeypatch):
     assert new(tmp_path, "-", stdin=PASTED, monkeypatch=monkeypatch) == 0
     mine = Session("claims", case=cases.load_case(tmp_path / "case"), work_dir=tmp_path / "w")
-    editorial = Session("claims", work_dir=tmp_path / "w")
+    editorial = Session("claims-practice", work_dir=tmp_path / "w")
     assert mine.journal_path != editorial.journal_path and not editorial.read_only and not mine.read_only
     mine.close()
     editorial.close()

@@ -2,12 +2,10 @@
 one that learns (d' rises), one that only grows suspicious (d' flat, c falls), and the bad input."""
 
 import json
-import random
 
 import pytest
 
-from kit import authoring, cases, cli, discernment, keymode, tags
-from kit._version import __version__
+from kit import authoring, cases, cli, discernment, keymode
 
 # Two short texts written for these tests. In each, the sentences marked * carry persuasive wording.
 TEXTS = {
@@ -54,28 +52,9 @@ def forms(tmp_path):
     return {cid: discernment.Form.from_case(case) for cid, case in made.items()}
 
 
-def export(student, form, flagged):
-    case = form.case
-    return {"format": tags.FORMAT, "version": 1, "kit_version": __version__, "exercise": "discernment",
-            "document": {"id": case.id, "sha256": case.document.sha256}, "student": {"id": student},
-            "saved_at": "2026-02-01T10:00:00Z",
-            "tags": [{"kind": "sentence", "unit": u, "label": "WORDING", "checkworthy": False, "note": ""}
-                     for u in sorted(flagged)]}
-
-
 def simulate(forms, folder, n, h_pre, f_pre, h_post, f_post, seed=1):
     """A class of ``n``: each student flags a signal with probability H and a noise sentence with F."""
-    rng = random.Random(seed)
-    for test, (h, f) in (("pre", (h_pre, f_pre)), ("post", (h_post, f_post))):
-        (folder / test).mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        sid = f"s{i:03d}"
-        pre_form, post_form = discernment.form_order(sid, tuple(sorted(forms)))
-        for test, form_id, (h, f) in (("pre", pre_form, (h_pre, f_pre)), ("post", post_form, (h_post, f_post))):
-            form = forms[form_id]
-            flagged = {u for u in form.units if rng.random() < (h if u in form.signals else f)}
-            (folder / test / f"{sid}.json").write_text(json.dumps(export(sid, form, flagged)))
-    return folder / "pre", folder / "post"
+    return discernment.demo_tests(forms, folder, n, before=(h_pre, f_pre), after=(h_post, f_post), seed=seed)
 
 
 def test_forms_know_their_signals(forms):
@@ -123,7 +102,9 @@ def test_bad_input_is_listed_not_dropped(forms, tmp_path, capsys):
     twice = json.loads((pre / "s002.json").read_text())
     (pre / "s002-again.json").write_text(json.dumps(twice))  # two files for one student and test
     wrong = discernment.form_order("s003", tuple(sorted(forms)))[1]  # s003's pre-test on the post form
-    (pre / "s003.json").write_text(json.dumps(export("s003", forms[wrong], set())))
+    post_copy = json.loads((post / "s003.json").read_text())  # a real export on the other form
+    assert post_copy["document"]["id"] == wrong
+    (pre / "s003.json").write_text(json.dumps(post_copy))
     (pre / "other.json").write_text(json.dumps({"format": "kit-tags"}))
     result = discernment.discernment([pre], [post], forms)
     assert result.only_pre == ["s000"] and result.only_post == ["s001", "s002"]
@@ -141,4 +122,8 @@ def test_bad_input_is_listed_not_dropped(forms, tmp_path, capsys):
 def test_charts(forms, tmp_path):
     pre, post = simulate(forms, tmp_path / "class", 12, 0.5, 0.3, 0.8, 0.2)
     before, rates = discernment.charts(discernment.discernment([pre], [post], forms))
-    assert len(before.data[0].x) == 12 and rates.data[0].name == "before"
+    assert len(before.data[0]["x"]) == 12 and rates.data[0]["name"] == "before"
+    for chart in (before, rates):
+        assert chart.to_plotly().data  # valid plotly JSON
+        assert chart.title and chart.layout["xaxis"]["title"]["text"] and chart.layout["yaxis"]["title"]["text"]
+        assert len(chart.rows) == 12 and all(row[0] in chart.text for row in chart.rows)  # one row per student

@@ -610,16 +610,16 @@ def test_summary_fits_one_screen_and_says_what_happened(tmp_path):
 
 
 def test_grading_graded_work_with_the_practice_key_is_called_out(tmp_path):
-    data = grading.demo_class(2, 0, "claims")
+    data = grading.demo_class(2, 0, "compare")  # the one graded exercise whose built-in key is a practice key
     grading.write_exports(data, tmp_path / "in")
-    report = grading.grade([tmp_path / "in"], exercise="claims", out=tmp_path / "a")
+    report = grading.grade([tmp_path / "in"], exercise="compare", out=tmp_path / "a")
     assert "built-in practice key" in report.summary()
-    builtin, doc = answers.load_key("claims"), kit.load_editorial()
+    builtin, doc = answers.load_key("compare"), kit.load_editorial()
     key = tmp_path / "private.json"  # a private key: here, the built-in one with every label reversed
-    key.write_text(json.dumps({"document": doc.id, "sha256": doc.sha256, "unit": [
-        {"unit": a.unit, "labels": list(reversed(a.labels)), "checkworthy": a.checkworthy, "why": a.why}
+    key.write_text(json.dumps({"document": doc.id, "sha256": doc.sha256, "cell": [
+        {"item": a.item, "field": a.field, "labels": list(reversed(a.labels)), "why": a.why}
         for a in builtin.items]}), encoding="utf-8")
-    report = grading.grade([tmp_path / "in"], exercise="claims", key=key, out=tmp_path / "b")
+    report = grading.grade([tmp_path / "in"], exercise="compare", key=key, out=tmp_path / "b")
     assert "practice key" not in report.summary() and len(report.graded) == 2
     assert report.key.items[0].labels == tuple(reversed(builtin.items[0].labels))
 
@@ -885,11 +885,14 @@ def demo_report(tmp_path_factory):
 
 def test_charts(demo_report):
     hist = grading.score_histogram(demo_report)
-    assert hist.data[0].type == "histogram" and len(hist.data[0].x) == 30
+    assert hist.data[0]["type"] == "histogram" and len(hist.data[0]["x"]) == 30
+    assert sum(students for _score, students in hist.rows) == 30  # the text alternative counts everyone
     bars = grading.difficulty_chart(demo_report)
-    assert bars.data[0].type == "bar" and all(t.endswith("%") for t in bars.data[0].text)
+    assert bars.data[0]["type"] == "bar" and all(t.endswith("%") for t in bars.data[0]["text"])
     heat = grading.confusion_heatmap(demo_report)
-    assert heat.data[0].type == "heatmap" and heat.data[0].texttemplate == "%{text}"  # numbers in the cells
+    assert heat.data[0]["type"] == "heatmap" and heat.data[0]["texttemplate"] == "%{text}"  # numbers in the cells
+    matrix = grading.confusion_matrix(demo_report)
+    assert heat.data[0]["z"] == matrix.to_numpy().tolist() and heat.data[0]["x"] == list(matrix.columns)
 
 
 def test_item_difficulty_is_the_share_agreeing_with_the_key(demo_report):

@@ -48,5 +48,6 @@ def test_shows_the_summary_and_the_charts(executed):
     charts = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "application/vnd.plotly.v1+json" in o.get("data", {})]
     kinds = [chart["data"]["application/vnd.plotly.v1+json"]["data"][0]["type"] for chart in charts]
-    assert kinds == ["histogram", "bar", "heatmap"]
+    assert kinds == ["histogram", "bar", "heatmap", "scatter", "scatter"]  # the last two: the pre- and post-test
+    assert "students with both tests" in text.lower() or "student(s) with both tests" in text
     assert list(tmp.glob("kit-grading-*/graded/feedback/s001.html"))  # wrote into the temporary folder

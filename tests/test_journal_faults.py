@@ -278,9 +278,9 @@ def test_a_journal_of_another_exercise_is_refused(tmp_path):
     s = Session("claims-practice", work_dir=tmp_path)
     s.close()
     header, lines = _header_line(s.journal_path)
-    header["exercise"] = "claims"
+    header["exercise"] = "techniques-practice"
     s.journal_path.write_text(json.dumps(header) + "\n", encoding="utf-8")
-    with pytest.raises(kit.KitError, match="belongs to exercise 'claims'"):
+    with pytest.raises(kit.KitError, match="belongs to exercise 'techniques-practice'"):
         Session("claims-practice", work_dir=tmp_path)
 
 

@@ -76,7 +76,7 @@ def test_a_techniques_key_needs_a_control(folder):
 
 def test_key_mode_needs_a_case_folder(tmp_path):
     with pytest.raises(kit.KitError, match="key mode needs a case folder"):
-        Tagger("claims", work_dir=tmp_path, author=True)
+        Tagger("claims-practice", work_dir=tmp_path, author=True)
 
 
 def test_a_saved_key_grades_the_case(folder, tmp_path):
@@ -159,6 +159,11 @@ def save_claims_key(folder):
     edit(t, {"kind": "sentence", "unit": "p03.s1", "label": "CHECK", "checkworthy": True, "note": "A dated event."})
     assert t.apply({"op": "save_key"})["ok"]
     t.close()
+
+
+def test_key_mode_never_writes_into_a_case_the_kit_ships(tmp_path):
+    with pytest.raises(kit.KitError, match="ships with the kit"):
+        Tagger("claims", case="kremlin-shoigu-2022-01-13", author=True)
 
 
 def test_the_verdict_panel_needs_the_claims_key_first(folder):

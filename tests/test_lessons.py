@@ -20,12 +20,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kit import answers
+from kit import answers, cases, discernment
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 WORKSHEETS = [ROOT / "exercises" / f"{name}.ipynb" for name in ("claims", "techniques", "verdicts", "compare")]
-NOTEBOOKS = LESSONS + WORKSHEETS
+TESTS = [ROOT / "exercises" / f"{name}-test.ipynb" for name in ("pre", "post")]  # of discernment
+NOTEBOOKS = LESSONS + WORKSHEETS + TESTS
 BUDGET_S = 15.0
 WIDGET_CALL = re.compile(r"\b(Tagger|VerdictPanel|ComparisonGrid)\(\s*[\"']([a-z-]+)[\"']")
 URL = re.compile(r"https?://[^\s\"'<>)\]`]+")
@@ -108,10 +109,26 @@ def test_worksheets_use_graded_exercises_and_no_self_check(path):
     code = source(path, "code")
     calls = WIDGET_CALL.findall(code)
     assert [exercise_id for _w, exercise_id in calls] == [path.stem]
-    assert answers.exercise(path.stem).mode == "graded"
+    text = re.search(r'TEXT = "([a-z0-9-]+)"', code)
+    if path.stem == "compare":  # the outlets' coverage, not a text: the editorial's grid
+        assert text is None and answers.exercise(path.stem).mode == "graded"
+    else:  # graded work is on an unseen text, never the editorial the lessons practise on
+        case = cases.load_case(text.group(1))
+        assert case.id in discernment.BUILT_IN_FORMS and case.exercise(path.stem).mode == "graded"
+        for other in discernment.BUILT_IN_FORMS:  # the worksheet works on either text
+            assert cases.load_case(other).exercise(path.stem).mode == "graded"
     assert "SelfCheck" not in code and "selfcheck" not in code and "self_check" not in code
     text = source(path, "markdown")
     assert "Export" in text and "hand" in text.lower()
+
+
+@pytest.mark.parametrize("path", TESTS, ids=rel)
+def test_the_discernment_tests_give_each_student_their_form_and_no_self_check(path):
+    code = source(path, "code")
+    assert f'DiscernmentTest("{path.stem.removesuffix("-test")}")' in code
+    assert "SelfCheck" not in code and "self_check" not in code
+    text = source(path, "markdown")
+    assert "Export" in text and "15 minutes" in text and "technique names" in text
 
 
 def _key_explanations() -> list[str]:
@@ -203,9 +220,11 @@ def test_notebook_executes_headless(path, tmp_path, monkeypatch):
     assert errors == []
     assert elapsed < BUDGET_S, f"{rel(path)} took {elapsed:.1f} s"
     # The widgets opened their journals in the temporary work folder.
-    calls = WIDGET_CALL.findall(source(path, "code"))
-    for _widget, exercise_id in calls:
-        assert (tmp_path / "work" / f"{exercise_id}.journal.jsonl").is_file()
+    code = source(path, "code")
+    text = re.search(r'TEXT = "([a-z0-9-]+)"', code)  # a worksheet on an unseen text: <case>.<exercise>
+    for _widget, exercise_id in WIDGET_CALL.findall(code):
+        name = f"{text.group(1)}.{exercise_id}" if text else exercise_id
+        assert (tmp_path / "work" / f"{name}.journal.jsonl").is_file()
     # The source file on disk is untouched by the run.
     assert all(c.outputs == [] for c in read(path).cells if c.cell_type == "code")
 
@@ -225,19 +244,20 @@ def test_coverage_table_has_the_same_columns_for_every_outlet_and_no_digest():
 
 
 def test_charts_count_articles_and_write_the_numbers_in_the_cells():
-    from kit import compare
+    from kit import compare, load_articles
 
     for by in compare.GROUPINGS:
         for kind in compare.WORD_KINDS:
             counts = compare.word_counts(kind, by)
             fig = compare.words_chart(kind, by)
             heat = fig.data[0]
-            assert sum(map(sum, heat.z)) == counts["articles"].sum()
-            assert all(str(n) == t or (n == 0 and t == "") for row_z, row_t in zip(heat.z, heat.text)
+            assert sum(map(sum, heat["z"])) == counts["articles"].sum()
+            assert all(str(n) == t or (n == 0 and t == "") for row_z, row_t in zip(heat["z"], heat["text"])
                        for n, t in zip(row_z, row_t))
         causes = compare.causes_chart(by).data[0]
-        assert any(" of " in t for row in causes.text for t in row)
-        assert compare.voices_chart(by).data
+        assert any(" of " in t for row in causes["text"] for t in row)
+        voices = compare.voices_chart(by).data
+        assert sum(len(trace["x"]) for trace in voices) == len(load_articles())  # a bar per article
     with pytest.raises(Exception, match="choose one of function, funding, country"):
         compare.words_chart("people", by="owner")
 
@@ -246,17 +266,18 @@ def test_record_timeline_marks_the_editorial_and_keeps_the_window():
     from kit import compare, load_record
 
     fig = compare.record_timeline()
-    rows = [y for trace in fig.data for y in trace.y]
+    rows = [y for trace in fig.data for y in trace["y"]]
     in_window = [r for r in load_record() if str(r.date_end) >= "2021-12-01" and str(r.date_start) <= "2022-01-31"]
     assert len(rows) == len(in_window)
-    assert any(a.text == "editorial published" for a in fig.layout.annotations)
-    assert len([y for trace in compare.record_timeline(since=None, until=None).data for y in trace.y]) \
+    assert any(a["text"] == "editorial published" for a in fig.layout["annotations"])
+    assert len([y for trace in compare.record_timeline(since=None, until=None).data for y in trace["y"]]) \
         == len(load_record())
+    assert "annotations" not in compare.record_timeline(since="2022-01-10").layout  # 7 January is outside
     from datetime import datetime
 
     # plotly draws the first category at the bottom: newest first here means the earliest event on top.
-    dates = [datetime.strptime(y[:11], "%d %b %Y") for y in fig.layout.yaxis.categoryarray]
-    assert dates == sorted(dates, reverse=True) and fig.layout.yaxis.autorange is None
+    dates = [datetime.strptime(y[:11], "%d %b %Y") for y in fig.layout["yaxis"]["categoryarray"]]
+    assert dates == sorted(dates, reverse=True) and "autorange" not in fig.layout["yaxis"]
 
 
 def test_tables_in_lessons_are_reachable_by_keyboard_and_have_no_empty_headers():
@@ -265,13 +286,14 @@ def test_tables_in_lessons_are_reachable_by_keyboard_and_have_no_empty_headers()
     from kit import compare
 
     for frame, caption in ((compare.coverage_table(), "How each outlet reported the same days"),
-                           (compare.claims_table(), "The editorial's checkable claims")):
+                           (compare.claims_table(), "The editorial's checkable claims"),
+                           (compare.claim_rows(), "The editorial's checkable claims")):
         page = compare.show_table(frame, caption)._repr_html_()
         assert re.search(r"<div class='kit-table' role='region' aria-label='[^']+' tabindex='0'", page)
         assert f"<caption>{html.escape(caption)}</caption>" in page
         headers = re.findall(r"<th[^>]*>(.*?)</th>", page)
         assert headers and all(h.strip() for h in headers)
         assert page.count("<tr") == len(frame) + 1  # one header row
-    for lesson, call in (("03-check-the-claims.ipynb", "compare.show_table(compare.claims_table()"),
+    for lesson, call in (("03-check-the-claims.ipynb", "compare.show_table(compare.claim_rows()"),
                          ("04-compare-outlets.ipynb", "compare.show_table(compare.coverage_table()")):
         assert call in source(ROOT / "lessons" / lesson, "code")

@@ -29,6 +29,16 @@ def test_wheel_holds_all_data(wheel):
     assert "Name: media-literacy-kit" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
+def test_the_wheel_holds_no_graded_key(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("kit/data/cases/kremlin-shoigu-2022-01-13/") for n in names)  # the unseen texts ship
+    assert not [n for n in names if "teacher-keys" in n or n.startswith("kit/data/cases/") and "/keys/" in n]
+    keys = {n.rsplit("/", 1)[1] for n in names if n.startswith("kit/data/keys/")}
+    assert keys == {"claims.toml", "techniques.toml", "verdicts.toml", "compare.toml"}  # the editorial's practice keys
+    for name in keys:
+        assert 'document = "scf-2022-01-07"' in zipfile.ZipFile(wheel).read(f"kit/data/keys/{name}").decode()
+
+
 def test_the_wheel_carries_the_licence_and_the_data_notice(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert any(n.endswith("licenses/LICENSE") for n in names) and "kit/data/NOTICE.md" in names

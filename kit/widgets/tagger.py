@@ -37,7 +37,7 @@ STATIC = Path(__file__).parents[1] / "static"
 TECHNIQUE_COLOURS = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933",
                      "#AA4499", "#6699CC", "#661100", "#888888", "#E69F00", "#0072B2", "#D55E00"]
 CLAIM_COLOURS = ["#999999", "#E69F00", "#CC79A7", "#D55E00", "#0072B2", "#009E73"]
-MODE_OF_TASK = {"label": "sentence", "find": "span", "name": "name"}
+MODE_OF_TASK = {"label": "sentence", "discern": "sentence", "find": "span", "name": "name"}
 
 
 def palette_for(exercise: answers.Exercise) -> list[dict]:

@@ -1,0 +1,114 @@
+"""The unseen texts of the graded work: shipped as cases, their graded keys kept out of the kit.
+
+Graded work on the editorial measured memory (its practice keys ship with the kit), so the graded
+claims, techniques and verdicts worksheets, and the pre- and post-test of discernment, are on two short
+official texts of the same weeks, one from each side: the keys live in the repository's teacher-keys/.
+"""
+
+from pathlib import Path
+
+import pytest
+
+import kit
+from kit import answers, cases, cli, discernment
+from kit.answers import read_key_file
+from kit.widgets import Tagger
+
+ROOT = Path(__file__).resolve().parents[1]
+TEACHER_KEYS = ROOT / cases.TEACHER_KEYS
+FORMS = discernment.BUILT_IN_FORMS
+KINDS = {"claims": "sentence", "techniques": "span", "verdicts": "verdict"}
+
+
+def teacher_key(case_id: str, name: str):
+    return read_key_file(TEACHER_KEYS / case_id / f"{name}.toml", KINDS[name], document=cases.load_case(case_id).document)
+
+
+@pytest.mark.parametrize("case_id", FORMS)
+def test_an_unseen_text_ships_with_its_exercises_and_where_it_comes_from(case_id):
+    case = cases.load_case(case_id)
+    assert case.shipped and case.id in [c.id for c in cases.cases()]
+    assert {e.id for e in case.exercises} == {"claims", "techniques", "verdicts", "discernment"}
+    assert all(e.mode == "graded" for e in case.exercises)
+    assert case.url in case.licence and ("CC BY 4.0" in case.licence or "Reuse is authorised" in case.licence)
+    assert 12 <= len(case.document.units) <= 30
+    with pytest.raises(kit.KitError, match="teacher-keys"):  # the graded keys are not in the package
+        case.key("claims")
+
+
+@pytest.mark.parametrize("case_id", FORMS)
+def test_its_graded_keys_fit_the_text_and_the_rules_of_a_key(case_id):
+    case = cases.load_case(case_id)
+    claims = teacher_key(case_id, "claims")
+    assert [a.unit for a in claims.items] == [u.id for u in case.document.units]  # every sentence answered
+    spans = teacher_key(case_id, "techniques")
+    tagged = {u.id for u in case.document.units for s in spans.items if s.start < u.end and u.start < s.end}
+    untagged = len(case.document.units) - len(tagged)
+    assert untagged * 3 >= len(case.document.units), "at least a third of the sentences carry no technique"
+    assert len(spans.controls) >= 3
+    assert all(set(s.labels) <= set(answers.label_set("core_techniques")) for s in spans.items)
+    verdicts = teacher_key(case_id, "verdicts")
+    listed = case.exercise("verdicts").claims  # what students see, without the answers
+    assert [(c.id, c.claim, c.units) for c in listed] == [(v.id, v.claim, v.units) for v in verdicts.items]
+
+
+def test_the_practice_keys_hold_nothing_of_the_unseen_texts():
+    sentences = [u.text for case_id in FORMS for u in cases.load_case(case_id).document.units if len(u.text) > 40]
+    for ex in answers.exercises():
+        key = answers.load_key(ex)
+        assert key.document == "scf-2022-01-07"
+        shipped = " ".join(str(v) for item in key.items for v in vars(item).values())
+        assert not [s for s in sentences if s in shipped]
+
+
+@pytest.mark.parametrize("case_id", FORMS)
+def test_a_handout_of_an_unseen_text_holds_no_key(case_id, tmp_path):
+    out = tmp_path / "handout"
+    assert cli.main(["handout", case_id, "--out", str(out)]) == 0
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.name == "claims.ipynb" for p in files) and not any("keys" in p.parts for p in files)
+    whys = [a.why for name in ("claims", "techniques") for a in teacher_key(case_id, name).items]
+    text = " ".join(p.read_text(encoding="utf-8") for p in files)
+    assert not [w for w in whys if w in text]
+
+
+def test_a_student_graded_on_an_unseen_text_with_the_teachers_key(tmp_path, capsys):
+    case_id = "kremlin-shoigu-2022-01-13"
+    key = teacher_key(case_id, "claims")
+    student = Tagger("claims", case=case_id, work_dir=tmp_path / "work")
+    for answer in key.items[:10]:  # the first ten sentences, each with the preferred type
+        assert student.apply({"op": "set", "tag": {"kind": "sentence", "unit": answer.unit, "label": answer.labels[0],
+                                                   "checkworthy": answer.checkworthy}})["ok"]
+    student.apply({"op": "student", "id": "s1"})
+    exported = student.export()
+    student.close()
+    assert cli.main(["grade", str(exported), "--exercise", "claims", "--case", case_id, "--out", str(tmp_path / "a")]) == 1
+    assert "--key FILE" in capsys.readouterr().err
+    assert cli.main(["grade", str(exported), "--exercise", "claims", "--case", case_id, "--key",
+                     str(TEACHER_KEYS / case_id / "claims.toml"), "--out", str(tmp_path / "g")]) == 0
+    grades = (tmp_path / "g" / "grades.csv").read_text(encoding="utf-8-sig")
+    row = next(line for line in grades.splitlines() if line.startswith("s1,"))
+    assert ",10," in row  # ten of seventeen sentences right, one point each (check-worthy flags: see the scorer)
+
+
+def test_each_student_gets_one_form_before_and_the_other_after(capsys):
+    plan = discernment.assignments([f"s{i:03d}" for i in range(40)])
+    assert all({pre, post} == set(FORMS) for _s, pre, post in plan)
+    firsts = [pre for _s, pre, _post in plan]
+    assert 10 <= firsts.count(FORMS[0]) <= 30  # about half the class each way
+    assert cli.main(["forms", "s001", "s002"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 3 and all(f in out for f in FORMS)
+
+
+def test_the_test_worksheet_opens_the_assigned_form_with_the_id_confirmed(tmp_path):
+    from kit.widgets import DiscernmentTest
+
+    test = DiscernmentTest("post", work_dir=tmp_path)
+    test._start()  # no id yet: said, nothing opened
+    assert test.tagger is None and "student id first" in test.status.value
+    tagger = test.begin("s001")
+    assert test.case.id == discernment.form_order("s001", FORMS)[1]
+    assert tagger.session.student["id"] == "s001" and tagger.exercise_id == "discernment"
+    assert test.start_button.disabled and test.case.title in test.status.value
+    test.close()
