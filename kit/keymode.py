@@ -20,9 +20,10 @@ from typing import Any
 from . import answers, corpus, resources, taxonomy
 from ._io import atomic_write_text
 from .errors import KitError
-from .tags import Rules, TagError, check_note
+from .tags import Rules, TagError, check_note, check_outside
 
 CONTROL = "control"
+MAX_SOURCES = 20  # a key's sources for one verdict
 
 
 class AuthorRules:
@@ -47,7 +48,11 @@ class AuthorRules:
         also = tag.get("also", [])
         if not isinstance(also, list) or not all(isinstance(a, str) for a in also) or len(set(also)) != len(also):
             raise TagError("wrong_type", f"{where}: 'also' must list other accepted labels, each once")
-        clean = self.rules.check({k: v for k, v in tag.items() if k != "also"}, where)
+        # an author's sources for a verdict may be more than the few a student lists
+        sources = check_outside(tag["outside"], where, most=MAX_SOURCES) if "outside" in tag else None
+        clean = self.rules.check({k: v for k, v in tag.items() if k not in ("also", "outside")}, where)
+        if sources:
+            clean["outside"] = sources
         allowed = self.rules.fields[clean["field"]] if self.exercise.kind == "cell" else self.labels
         for label in also:
             if label not in allowed or label == clean["label"]:

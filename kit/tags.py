@@ -548,8 +548,9 @@ MAX_OUTSIDE = 5  # outside sources per verdict: enough for lateral reading, not 
 MAX_URL = 500
 
 
-def check_outside(outside: Any, where: str = "tag") -> list[str]:
-    """A verdict's outside sources: web addresses the student found beyond the record (not scored)."""
+def check_outside(outside: Any, where: str = "tag", *, most: int = MAX_OUTSIDE) -> list[str]:
+    """A verdict's outside sources: web addresses the student found beyond the record (not scored);
+    ``most``: how many are allowed (a key's author may list more)."""
     if not isinstance(outside, list) or not all(isinstance(u, str) for u in outside):
         raise TagError("wrong_type", f"{where}: outside sources must be a list of web addresses")
     for url in outside:
@@ -558,9 +559,11 @@ def check_outside(outside: Any, where: str = "tag") -> list[str]:
                                       f"has no spaces and is at most {MAX_URL} characters)")
     if len(set(outside)) != len(outside):
         raise TagError("duplicate_tag", f"{where}: an outside source is given twice")
-    if len(outside) > MAX_OUTSIDE:
-        raise TagError("too_many", f"{where}: at most {MAX_OUTSIDE} outside sources per verdict")
+    if len(outside) > most:
+        raise TagError("too_many", f"{where}: at most {most} outside sources per verdict")
     return list(outside)
+
+
 _rules_cache: dict[str, Rules] = {}
 
 

@@ -112,3 +112,44 @@ def test_the_test_worksheet_opens_the_assigned_form_with_the_id_confirmed(tmp_pa
     assert tagger.session.student["id"] == "s001" and tagger.exercise_id == "discernment"
     assert test.start_button.disabled and test.case.title in test.status.value
     test.close()
+
+
+@pytest.mark.parametrize("case_id", FORMS)
+def test_its_graded_keys_can_be_made_in_key_mode(case_id, tmp_path):
+    """Every item of the graded keys is one an author can enter in the widgets' key mode, and the saved key
+    is the same key (a key's caveat and 'more' are written in its file: key mode has no box for them)."""
+    import shutil
+
+    from kit.widgets import VerdictPanel
+
+    folder = tmp_path / case_id
+    shutil.copytree(cases.load_case(case_id).folder, folder)  # key mode never writes into the kit's own cases
+    claims, spans, verdicts = (teacher_key(case_id, name) for name in ("claims", "techniques", "verdicts"))
+    t = Tagger("claims", case=folder, author=True)
+    for a in claims.items:
+        assert t.apply({"op": "set", "tag": {"kind": "sentence", "unit": a.unit, "label": a.labels[0],
+                                             "also": list(a.labels[1:]), "checkworthy": a.checkworthy,
+                                             "note": a.why}})["ok"]
+    assert t.apply({"op": "save_key"})["ok"]
+    t.close()
+    t = Tagger("techniques", case=folder, author=True)
+    for s in spans.items:
+        assert t.apply({"op": "set", "tag": {"kind": "span", "start": s.start, "end": s.end, "quote": s.quote,
+                                             "label": s.labels[0], "also": list(s.labels[1:]), "note": s.why}})["ok"]
+    for c in spans.controls:
+        assert t.apply({"op": "set", "tag": {"kind": "control", "unit": c.unit, "note": c.why}})["ok"]
+    assert t.apply({"op": "save_key"})["ok"]
+    t.close()
+    p = VerdictPanel("verdicts", case=folder, author=True)
+    for v in verdicts.items:
+        assert p.choose(v.id, v.labels[0], evidence=v.record, note=v.evidence, outside=v.sources,
+                        also=v.labels[1:])["ok"], p.message
+    assert p.save_key() is not None, p.message
+    p.close()
+    made = cases.load_case(folder)
+    assert made.key("claims").items == claims.items
+    assert [(s.start, s.end, s.labels, s.why) for s in made.key("techniques").items] == \
+        [(s.start, s.end, s.labels, s.why) for s in spans.items]
+    assert made.key("techniques").controls == spans.controls
+    assert [(v.id, v.labels, v.evidence, set(v.record), v.sources) for v in made.key("verdicts").items] == \
+        [(v.id, v.labels, v.evidence, set(v.record), v.sources) for v in verdicts.items]
