@@ -1,13 +1,25 @@
-"""Coverage and record as pandas tables (and, later, plotly figures).
+"""Coverage and record as pandas tables and as charts.
 
-This module may import pandas and plotly; the tagging core never imports it.
+The tables are pandas DataFrames (pandas is imported when a table is asked for); the charts are
+:class:`kit.charts.Chart` objects, plotly JSON built from the kit's own records without pandas or
+plotly, so that a lesson that only charts stays as light as the tagging lessons. The tagging core
+never imports this module.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import html
+import math
+import textwrap
+from collections import Counter
+from datetime import date
+from typing import TYPE_CHECKING
 
-from .corpus import load_articles, load_record
+from .charts import Chart, axis, heatmap, text_table, vertical_line
+from .corpus import Article, load_articles, load_record
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COVERAGE_COLUMNS = [
     "id", "outlet", "function", "funding", "country", "date", "date_precision", "genre", "headline",
@@ -24,6 +36,8 @@ def load_coverage(folder=None) -> pd.DataFrame:
     List fields (label words, causes, sources) stay Python tuples in their cells;
     ``date`` is a pandas datetime column.
     """
+    import pandas as pd
+
     rows = [a.to_dict() for a in load_articles(folder)]
     frame = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])
@@ -32,6 +46,8 @@ def load_coverage(folder=None) -> pd.DataFrame:
 
 def record_table(path=None) -> pd.DataFrame:
     """The dated record as a DataFrame, one row per event."""
+    import pandas as pd
+
     rows = [item.to_dict() for item in load_record(path)]
     frame = pd.DataFrame(rows)
     for column in ("date_start", "date_end"):
@@ -39,15 +55,16 @@ def record_table(path=None) -> pd.DataFrame:
     return frame
 
 
-# --- tables and figures for the lessons ------------------------------------------------------------
-# plotly is imported inside the figure functions, so load_coverage() stays as light as pandas alone.
+# --- tables and charts for the lessons -------------------------------------------------------------
+# The charts read the articles and the record directly: pandas only where a table is the point.
 
 GROUPINGS = ("function", "funding", "country")
 WORD_KINDS = {"people": ("people_words", "Words for the people in the streets"),
               "events": ("event_words", "Words for the events"),
               "deployment": ("deployment_words", "Words for the CSTO deployment"),
               "attributed": ("attributed_words", "Words credited to someone else")}
-EDITORIAL_DATE = "2022-01-07"
+EDITORIAL_DATE = date(2022, 1, 7)
+DAY_MS = 86_400_000  # a date axis counts in milliseconds
 
 
 def _check_by(by: str) -> str:
@@ -58,12 +75,20 @@ def _check_by(by: str) -> str:
     return by
 
 
+def _check_kind(kind: str) -> str:
+    if kind not in WORD_KINDS:
+        from .errors import KitError
+
+        raise KitError(f"kind={kind!r} is not a list of label words; choose one of {', '.join(WORD_KINDS)}")
+    return kind
+
+
 def _words(value) -> str:
     return "; ".join(value) if value else ""
 
 
-def _group_names(frame: pd.DataFrame, by: str) -> pd.Series:
-    return frame[by].astype(str).str.replace("_", " ")
+def _group_name(article: Article, by: str) -> str:
+    return str(getattr(article, by)).replace("_", " ")
 
 
 def coverage_table(folder=None) -> pd.DataFrame:
@@ -72,12 +97,14 @@ def coverage_table(folder=None) -> pd.DataFrame:
     No digest (the comparison grid shows it after the student has answered). List cells are joined
     with "; " so the table prints well.
     """
+    import pandas as pd
+
     frame = load_coverage(folder)
     cause_labels = _cause_labels()
     table = pd.DataFrame({
         "outlet": frame["outlet"],
         "date": frame["date"].dt.strftime("%d %b %Y"),
-        "function": _group_names(frame, "function"),
+        "function": frame["function"].str.replace("_", " "),
         "funding": frame["funding"],
         "country": frame["country"],
         "genre": frame["genre"].str.replace("_", " "),
@@ -102,12 +129,22 @@ def _cause_labels() -> dict[str, str]:
     return {v.code: v.label for v in taxonomy.grid_field("cause").values}
 
 
-def _group_axis(frame: pd.DataFrame, by: str) -> tuple[list[str], dict[str, str]]:
-    """Group names in a fixed order, and each one's axis label with its number of articles."""
-    names = _group_names(frame, by)
-    counts = names.value_counts()
-    order = sorted(counts.index, key=lambda g: (-counts[g], g))
-    return order, {g: f"{g} ({counts[g]})" for g in order}
+def _group_axis(articles: list[Article], by: str) -> tuple[list[str], dict[str, str]]:
+    """Group names, largest group first, and each one's axis label with its number of articles."""
+    sizes = Counter(_group_name(a, by) for a in articles)
+    order = sorted(sizes, key=lambda g: (-sizes[g], g))
+    return order, {g: f"{g} ({sizes[g]})" for g in order}
+
+
+def _word_tally(kind: str, by: str, articles: list[Article]) -> Counter:
+    """(group, word) -> the number of articles of the group that use the word (each article counted once)."""
+    column = WORD_KINDS[_check_kind(kind)][0]
+    _check_by(by)
+    tally: Counter = Counter()
+    for a in articles:
+        for word in dict.fromkeys(w.lower() for w in getattr(a, column)):
+            tally[(_group_name(a, by), word)] += 1
+    return tally
 
 
 def word_counts(kind: str = "people", by: str = "function", folder=None) -> pd.DataFrame:
@@ -117,76 +154,60 @@ def word_counts(kind: str = "people", by: str = "function", folder=None) -> pd.D
     >>> counts[counts["group"] == "Kazakhstan"]["word"].tolist()
     ['bandits', 'militants', 'terrorists']
     """
-    _check_by(by)
-    if kind not in WORD_KINDS:
-        from .errors import KitError
+    import pandas as pd
 
-        raise KitError(f"kind={kind!r} is not a list of label words; choose one of {', '.join(WORD_KINDS)}")
-    frame = load_coverage(folder)
-    column = WORD_KINDS[kind][0]
-    rows = []
-    for group, words in zip(_group_names(frame, by), frame[column]):
-        for word in dict.fromkeys(w.lower() for w in words):
-            rows.append({"group": group, "word": word})
-    long = pd.DataFrame(rows, columns=["group", "word"])
-    return long.groupby(["group", "word"]).size().rename("articles").reset_index()
+    tally = _word_tally(kind, by, load_articles(folder))
+    rows = [(g, w, n) for (g, w), n in sorted(tally.items())]
+    return pd.DataFrame(rows, columns=["group", "word", "articles"])
 
 
-def _heatmap(z_rows, words, groups, labels, title, hover, text):
-    import plotly.graph_objects as go
-
-    fig = go.Figure(go.Heatmap(
-        z=z_rows, x=[labels[g] for g in groups], y=words, text=text, texttemplate="%{text}",
-        hovertemplate=hover, colorscale="Blues", showscale=False, xgap=2, ygap=2))
-    fig.update_layout(title=title, height=max(260, 32 * len(words) + 140), margin=dict(l=10, r=10, t=60, b=10),
-                      yaxis=dict(autorange="reversed"), xaxis=dict(side="top", title=None))
-    return fig
-
-
-def words_chart(kind: str = "people", by: str = "function", folder=None):
+def words_chart(kind: str = "people", by: str = "function", folder=None) -> Chart:
     """A heatmap: the outlets' own words (or words credited to others) by function, funding or country.
 
     Each cell gives the number of articles of that group that use the word; the column labels
     give how many articles the group has. Numbers are written in the cells (not colour alone).
     """
-    counts = word_counts(kind, by, folder)
-    frame = load_coverage(folder)
-    groups, labels = _group_axis(frame, by)
-    totals = counts.groupby("word")["articles"].sum().sort_values(ascending=False)
-    words = list(totals.index)
-    lookup = {(g, w): n for g, w, n in counts.itertuples(index=False)}
-    z = [[lookup.get((g, w), 0) for g in groups] for w in words]
-    text = [[str(n) if n else "" for n in row] for row in z]
-    title = f"{WORD_KINDS[kind][1]}, by {by} (number of articles using each word)"
-    if not words:
-        words, z, text = ["(no words)"], [[0] * len(groups)], [[""] * len(groups)]
-    return _heatmap(z, words, groups, labels, title,
-                    "%{y}: %{z} article(s) of %{x}<extra></extra>", text)
+    _check_by(by)
+    articles = load_articles(folder)
+    tally = _word_tally(kind, by, articles)
+    groups, labels = _group_axis(articles, by)
+    totals = Counter()
+    for (_group, word), n in tally.items():
+        totals[word] += n
+    words = sorted(totals, key=lambda w: (-totals[w], w)) or ["(no words)"]
+    z = [[tally[(g, w)] for g in groups] for w in words]
+    return heatmap(z=z, x=[labels[g] for g in groups], y=words, text=[[str(n) if n else "" for n in row] for row in z],
+                   title=f"{WORD_KINDS[kind][1]}, by {by} (number of articles using each word)",
+                   x_title=f"{by} (number of articles)", y_title="word",
+                   hover="%{y}: %{z} article(s) of %{x}<extra></extra>",
+                   height=max(300, 32 * len(words) + 200))
 
 
-def causes_chart(by: str = "function", folder=None):
+def causes_chart(by: str = "function", folder=None) -> Chart:
     """A heatmap: which causes the articles of each group give in their own voice ("k of n" in each cell).
 
     An article that only reports a cause (in quotation marks, or credited to an official) does not colour
     the cell: it is counted after a "+" as "reported", so asserting and reporting are never mixed.
     """
     _check_by(by)
-    frame = load_coverage(folder)
-    groups, labels = _group_axis(frame, by)
-    names = _group_names(frame, by)
+    articles = load_articles(folder)
+    groups, labels = _group_axis(articles, by)
+    members = {g: [a for a in articles if _group_name(a, by) == g] for g in groups}
     cause_labels = _cause_labels()
     causes = [c for c in cause_labels if c != "not_determinable"]
-    size = names.value_counts()
     z, text = [], []
     for cause in causes:
-        given = [sum(cause in cs for g2, cs in zip(names, frame["causes"]) if g2 == g) for g in groups]
-        reported = [sum(cause in cs for g2, cs in zip(names, frame["causes_reported"]) if g2 == g) for g in groups]
-        z.append([n / size[g] for n, g in zip(given, groups)])
-        text.append([_given_and_reported(n, r, size[g]) for n, r, g in zip(given, reported, groups)])
-    return _heatmap(z, [cause_labels[c] for c in causes], groups, labels,
-                    f"Causes the articles give in their own voice, by {by}<br><sup>k of n: articles of the group "
-                    f"that give the cause; + r reported: articles that only report someone else giving it</sup>",
-                    "%{y}, %{x}: %{text}<extra></extra>", text)
+        given = [sum(cause in a.causes for a in members[g]) for g in groups]
+        reported = [sum(cause in a.causes_reported for a in members[g]) for g in groups]
+        z.append([n / len(members[g]) for n, g in zip(given, groups)])
+        text.append([_given_and_reported(n, r, len(members[g])) for n, r, g in zip(given, reported, groups)])
+    return heatmap(z=z, x=[labels[g] for g in groups], y=[cause_labels[c] for c in causes], text=text,
+                   title=f"Causes the articles give in their own voice, by {by}<br><sup>k of n: articles of the "
+                         f"group that give the cause; + r reported: articles that only report someone else giving "
+                         f"it</sup>",
+                   x_title=f"{by} (number of articles)", y_title="cause",
+                   hover="%{y}, %{x}: %{text}<extra></extra>",
+                   height=max(300, 32 * len(causes) + 220))
 
 
 def _given_and_reported(given: int, reported: int, size: int) -> str:
@@ -196,131 +217,165 @@ def _given_and_reported(given: int, reported: int, size: int) -> str:
     return " ".join(parts)
 
 
-def voices_chart(by: str = "function", folder=None):
+def voices_chart(by: str = "function", folder=None) -> Chart:
     """A bar per article: how many voices it quotes, grouped by function, funding or country.
 
     Hovering a bar lists the voices. The group is written in each bar's label, not only in its colour.
     """
-    import plotly.express as px
-
     _check_by(by)
-    frame = load_coverage(folder)
-    plot = pd.DataFrame({
-        "article": [f"{o}, {d:%d %b}" for o, d in zip(frame["outlet"], frame["date"])],
-        "group": _group_names(frame, by),
-        "voices quoted": frame["sources_quoted"].map(len),
-        "who": frame["sources_quoted"].map(lambda s: "<br>".join(s) if s else "(none seen)"),
-    })
-    groups, _labels = _group_axis(frame, by)
-    plot["order"] = plot["group"].map({g: i for i, g in enumerate(groups)})
-    plot = plot.sort_values(["order", "voices quoted", "article"], ascending=[True, False, True])
-    plot["label"] = plot["article"] + " [" + plot["group"] + "]"
-    fig = px.bar(plot, x="voices quoted", y="label", color="group", orientation="h", hover_data={"who": True,
-                 "label": False, "order": False}, category_orders={"label": list(plot["label"]), "group": groups},
-                 title=f"Voices each article quotes, grouped by {by}")
-    fig.update_layout(height=max(300, 24 * len(plot) + 120), yaxis_title=None, legend_title_text=by,
-                      margin=dict(l=10, r=10, t=60, b=10))
-    return fig
+    articles = load_articles(folder)
+    groups, _labels = _group_axis(articles, by)
+
+    def label(a: Article) -> str:
+        return f"{a.outlet}, {a.date:%d %b} [{_group_name(a, by)}]"
+
+    place = {g: i for i, g in enumerate(groups)}
+    ordered = sorted(articles, key=lambda a: (place[_group_name(a, by)], -len(a.sources_quoted), label(a)))
+    data = []
+    for group in groups:
+        mine = [a for a in ordered if _group_name(a, by) == group]
+        data.append({"type": "bar", "orientation": "h", "name": group,
+                     "x": [len(a.sources_quoted) for a in mine], "y": [label(a) for a in mine],
+                     "customdata": ["<br>".join(a.sources_quoted) or "(none seen)" for a in mine],
+                     "hovertemplate": "%{y}: %{x} voice(s)<br>%{customdata}<extra></extra>"})
+    layout = {"title": {"text": f"Voices each article quotes, grouped by {by}"},
+              "xaxis": axis("voices quoted"),
+              # plotly draws the first category at the bottom: reversed, the first article is on top.
+              "yaxis": axis(f"article [{by}]", type="category", categoryorder="array",
+                            categoryarray=[label(a) for a in reversed(ordered)]),
+              "legend": {"title": {"text": by}}, "barmode": "relative", "height": max(300, 24 * len(ordered) + 120)}
+    rows = [(label(a), _group_name(a, by), len(a.sources_quoted), "; ".join(a.sources_quoted) or "(none seen)")
+            for a in ordered]
+    return Chart(data, layout, ("article", by, "voices quoted", "who"), rows)
 
 
 def _slug(item_id: str) -> str:
     return item_id[len("R-2022-01-01-"):].replace("-", " ")
 
 
-def record_timeline(*, since: str = "2021-12-01", until: str = "2022-01-31", path=None):
-    """The dated record as a plotly timeline: one row per event in date order, coloured by its first topic.
+def record_timeline(*, since: str | None = "2021-12-01", until: str | None = "2022-01-31", path=None) -> Chart:
+    """The dated record as a timeline: one row per event in date order, coloured by its first topic.
 
     Only events that overlap ``since``-``until`` are drawn (``since=None`` and ``until=None`` for all
     of them). A dashed line marks 7 January 2022, the day the editorial was published. Hovering a
     bar gives the event in the kit's words and its date precision; the record ids match the verdict
     panel's.
     """
-    import plotly.express as px
-
-    frame = record_table(path)
-    if since:
-        frame = frame[frame["date_end"] >= pd.Timestamp(since)]
-    if until:
-        frame = frame[frame["date_start"] <= pd.Timestamp(until)]
-    frame = frame.sort_values(["date_start", "date_end", "id"])
-    plot = pd.DataFrame({
-        "start": frame["date_start"],
-        "end": frame["date_end"] + pd.Timedelta(days=1),
-        "event": [f"{d:%d %b %Y} · {_slug(i)} [{t[0].replace('_', ' ')}]"
-                  for d, i, t in zip(frame["date_start"], frame["id"], frame["tags"])],
-        "topic": frame["tags"].map(lambda t: t[0].replace("_", " ")),
-        "what happened": frame["event"].map(lambda e: "<br>".join(_wrap(e))),
-        "precision": frame["precision"],
-        "id": frame["id"],
-    })
-    fig = px.timeline(plot, x_start="start", x_end="end", y="event", color="topic",
-                      hover_data={"what happened": True, "precision": True, "id": True, "event": False},
-                      category_orders={"event": list(plot["event"])},
-                      title="The dated record in date order (the topic in brackets; hover for what happened)")
-    fig.update_yaxes(title=None)  # px lists the first category at the top
-    fig.update_layout(height=max(320, 20 * len(plot) + 140), legend_title_text="topic",
-                      margin=dict(l=10, r=10, t=60, b=10))
-    if (not since or pd.Timestamp(since) <= pd.Timestamp(EDITORIAL_DATE)) and \
-            (not until or pd.Timestamp(EDITORIAL_DATE) <= pd.Timestamp(until)):
-        fig.add_vline(x=pd.Timestamp(EDITORIAL_DATE).timestamp() * 1000, line_dash="dash", line_color="black")
-        fig.add_annotation(x=pd.Timestamp(EDITORIAL_DATE), y=1.0, yref="paper", text="editorial published",
-                           showarrow=False, xanchor="left", yanchor="bottom")
-    return fig
+    first = date.fromisoformat(since) if since else date.min
+    last = date.fromisoformat(until) if until else date.max
+    items = sorted((r for r in load_record(path) if r.date_end >= first and r.date_start <= last),
+                   key=lambda r: (r.date_start, r.date_end, r.id))
+    topic = {r.id: r.tags[0].replace("_", " ") for r in items}
+    label = {r.id: f"{r.date_start:%d %b %Y} · {_slug(r.id)} [{topic[r.id]}]" for r in items}
+    data = []
+    for name in dict.fromkeys(topic.values()):  # topics in order of their first event, as the legend lists them
+        mine = [r for r in items if topic[r.id] == name]
+        data.append({"type": "bar", "orientation": "h", "name": name,
+                     # a bar from the first day to the end of the last day: base a date, length in milliseconds
+                     "base": [r.date_start.isoformat() for r in mine],
+                     "x": [((r.date_end - r.date_start).days + 1) * DAY_MS for r in mine],
+                     "y": [label[r.id] for r in mine],
+                     "customdata": [["<br>".join(_wrap(r.event)), r.precision, r.id] for r in mine],
+                     "hovertemplate": "%{y}<br>%{customdata[0]}<br>date precision: %{customdata[1]} · "
+                                      "%{customdata[2]}<extra></extra>"})
+    layout = {"title": {"text": "The dated record in date order (the topic in brackets; hover for what happened)"},
+              "xaxis": axis("date", type="date"),
+              # plotly draws the first category at the bottom: newest first, the earliest event is on top.
+              "yaxis": axis("event (date · short name [topic])", type="category", categoryorder="array",
+                            categoryarray=[label[r.id] for r in reversed(items)]),
+              "legend": {"title": {"text": "topic"}}, "barmode": "overlay",
+              "height": max(320, 20 * len(items) + 140)}
+    summary = f"{len(items)} events of the dated record"
+    if first <= EDITORIAL_DATE <= last:
+        line, note = vertical_line(EDITORIAL_DATE.isoformat(), "editorial published")
+        layout["shapes"], layout["annotations"] = [line], [note]
+        summary += "; a dashed line marks 7 January 2022, the day the editorial was published"
+    rows = [(f"{r.date_start:%d %b %Y}", f"{r.date_end:%d %b %Y}", topic[r.id], r.id, r.event) for r in items]
+    return Chart(data, layout, ("from", "to", "topic", "record item", "what happened"), rows, summary + ".")
 
 
 def _wrap(text: str, width: int = 80) -> list[str]:
-    import textwrap
-
     return textwrap.wrap(text, width) or [""]
 
 
-def claims_table(exercise_id: str = "verdicts-practice") -> pd.DataFrame:
-    """The editorial's checkable claims: id, what each asserts and the sentence(s) that carry it.
+def claim_rows(exercise_id: str = "verdicts-practice") -> list[dict]:
+    """The editorial's checkable claims, one dict per claim: what each asserts and the sentence(s) that carry it.
 
     No verdicts and no evidence: those are what the student works out (the self-check shows them).
+    Plain rows, so that lesson 03 shows them without pandas; :func:`claims_table` is the same as a DataFrame.
 
-    >>> claims_table().loc["C4", "units"]
-    'p02.s1'
+    >>> claim_rows()[0]["claim"], list(claim_rows()[0])
+    ('C1', ['claim', 'what it asserts', 'units', 'in the editorial'])
     """
     from . import answers
     from .corpus import load_editorial
 
     doc = load_editorial()
-    rows = [{"claim": c.id, "what it asserts": c.claim, "units": ", ".join(c.units),
+    return [{"claim": c.id, "what it asserts": c.claim, "units": ", ".join(c.units),
              "in the editorial": " ".join(doc.unit(u).text for u in c.units)}
             for c in answers.load_key(exercise_id).items]
-    return pd.DataFrame(rows).set_index("claim")
+
+
+def claims_table(exercise_id: str = "verdicts-practice") -> pd.DataFrame:
+    """:func:`claim_rows` as a DataFrame indexed by claim id.
+
+    >>> claims_table().loc["C4", "units"]
+    'p02.s1'
+    """
+    import pandas as pd
+
+    return pd.DataFrame(claim_rows(exercise_id)).set_index("claim")
 
 
 class TableView:
     """A table as a lesson shows it: a caption, one header row with no empty cells, and a scrolling
     box that the keyboard can reach (Tab, then the arrow keys) and a screen reader names.
 
-    ``.frame`` is the DataFrame itself, for students who want to sort or filter it.
+    ``table`` is a pandas DataFrame (a named index becomes the first column) or a list of dicts, one
+    per row, which shows without importing pandas. ``.frame`` is the table as a DataFrame, for students
+    who want to sort or filter it.
 
     >>> view = TableView(claims_table().head(2), "Two claims")
     >>> "<caption>Two claims</caption>" in view._repr_html_(), "<th></th>" in view._repr_html_()
     (True, False)
     """
 
-    def __init__(self, frame: pd.DataFrame, caption: str):
-        self.frame = frame
+    def __init__(self, table, caption: str):
         self.caption = caption
+        if isinstance(table, list):
+            self.columns = list(table[0]) if table else []
+            self.rows = [[row.get(c) for c in self.columns] for row in table]
+            self._frame = None  # made from the rows when asked for
+        else:
+            flat = table.reset_index() if table.index.name else table
+            self.columns, self.rows = [str(c) for c in flat.columns], flat.to_numpy().tolist()
+            self._frame = table
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self.rows, columns=self.columns)
+        return self._frame
 
     def _repr_html_(self) -> str:
-        import html
+        def cell(value) -> str:
+            missing = value is None or (isinstance(value, float) and math.isnan(value))  # pandas' empty cell: NaN
+            return "" if missing else html.escape(str(value))
 
-        flat = self.frame.reset_index() if self.frame.index.name else self.frame
-        table = flat.to_html(index=False, border=0, escape=True, na_rep="")
-        table = table.replace(">\n  <thead>", f">\n  <caption>{html.escape(self.caption)}</caption>\n  <thead>", 1)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>\n" for row in self.rows)
         label = html.escape(self.caption, quote=True)
         return (f"<div class='kit-table' role='region' aria-label='{label}' tabindex='0' "
-                f"style='overflow: auto; max-height: 34em'>{table}</div>")
+                f"style='overflow: auto; max-height: 34em'><table class='dataframe'>\n"
+                f"<caption>{html.escape(self.caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+                f"<tbody>\n{body}</tbody></table></div>")
 
     def __repr__(self) -> str:
-        return f"{self.caption}\n{self.frame!r}"
+        return f"{self.caption}\n\n{text_table(self.columns, self.rows)}"
 
 
-def show_table(frame: pd.DataFrame, caption: str) -> TableView:
-    """Show ``frame`` in a lesson as an accessible table (see :class:`TableView`)."""
-    return TableView(frame, caption)
+def show_table(table, caption: str) -> TableView:
+    """Show ``table`` (a DataFrame, or a list of dicts) in a lesson as an accessible table (see :class:`TableView`)."""
+    return TableView(table, caption)

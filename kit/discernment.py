@@ -274,28 +274,35 @@ def write(result: Report, out: Path) -> list[Path]:
 
 
 def charts(result: Report):
-    """Two plotly figures: d' before against after, per student; hit rate against false-alarm rate."""
-    import plotly.graph_objects as go
+    """Two charts (kit.charts.Chart): d' before against after, per student; hit rate against false-alarm rate."""
+    from .charts import Chart, axis
 
     st = result.students
-    before = go.Figure(go.Scatter(x=[s.pre.d_prime for s in st], y=[s.post.d_prime for s in st], mode="markers",
-                                  text=[s.id for s in st], hovertemplate="%{text}: %{x:.2f} before, %{y:.2f} after"
-                                                                         "<extra></extra>", name="students"))
-    low = min([s.pre.d_prime for s in st] + [s.post.d_prime for s in st] + [0])
-    high = max([s.pre.d_prime for s in st] + [s.post.d_prime for s in st] + [1])
-    before.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", line={"dash": "dot", "color": "#888"},
-                                name="no change"))
-    before.update_layout(title="Discernment (d') before and after the lessons: above the line, better",
-                         xaxis_title="d' before", yaxis_title="d' after", template="plotly_white")
-    rates = go.Figure()
+    dotted = {"dash": "dot", "color": "#888"}
+    pre, post = [s.pre.d_prime for s in st], [s.post.d_prime for s in st]
+    low, high = min(pre + post + [0]), max(pre + post + [1])
+    before = Chart(
+        [{"type": "scatter", "mode": "markers", "name": "students", "x": pre, "y": post, "text": [s.id for s in st],
+          "hovertemplate": "%{text}: %{x:.2f} before, %{y:.2f} after<extra></extra>"},
+         {"type": "scatter", "mode": "lines", "name": "no change", "x": [low, high], "y": [low, high], "line": dotted}],
+        {"title": {"text": "Discernment (d') before and after the lessons: above the line, better"},
+         "xaxis": axis("d' before"), "yaxis": axis("d' after")},
+        ("student", "d' before", "d' after"), [(s.id, s.pre.d_prime, s.post.d_prime) for s in st],
+        "Points above the dotted line (no change) are students who discern better after the lessons.")
+    traces = []
     for name, get, symbol in (("before", lambda s: s.pre, "circle-open"), ("after", lambda s: s.post, "circle")):
-        rates.add_trace(go.Scatter(x=[get(s).false_alarm_rate for s in st], y=[get(s).hit_rate for s in st],
-                                   mode="markers", marker={"symbol": symbol, "size": 9}, name=name,
-                                   text=[s.id for s in st],
-                                   hovertemplate="%{text}: H %{y:.2f}, F %{x:.2f}<extra>" + name + "</extra>"))
-    rates.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#888"},
-                               name="guessing (H = F)"))
-    rates.update_layout(title="Hits against false alarms: up is better, right is more suspicious",
-                        xaxis={"title": "false-alarm rate F", "range": [0, 1]},
-                        yaxis={"title": "hit rate H", "range": [0, 1]}, template="plotly_white")
+        traces.append({"type": "scatter", "mode": "markers", "name": name, "marker": {"symbol": symbol, "size": 9},
+                       "x": [get(s).false_alarm_rate for s in st], "y": [get(s).hit_rate for s in st],
+                       "text": [s.id for s in st],
+                       "hovertemplate": "%{text}: H %{y:.2f}, F %{x:.2f}<extra>" + name + "</extra>"})
+    traces.append({"type": "scatter", "mode": "lines", "name": "guessing (H = F)", "x": [0, 1], "y": [0, 1],
+                   "line": dotted})
+    rates = Chart(
+        traces,
+        {"title": {"text": "Hits against false alarms: up is better, right is more suspicious"},
+         "xaxis": axis("false-alarm rate F", range=[0, 1]),
+         "yaxis": axis("hit rate H", range=[0, 1])},
+        ("student", "H before", "F before", "H after", "F after"),
+        [(s.id, s.pre.hit_rate, s.pre.false_alarm_rate, s.post.hit_rate, s.post.false_alarm_rate) for s in st],
+        "On the dotted line a student flags signals and noise alike, as guessing would.")
     return before, rates

@@ -161,9 +161,9 @@ def test_outlets_that_test_the_terrorism_claim_only_report_it():
 
 def test_the_cause_chart_colours_only_causes_given_in_the_outlets_own_voice():
     heat = compare.causes_chart("country").data[0]
-    row = list(heat.y).index("Terrorism")
-    us = next(i for i, x in enumerate(heat.x) if x.startswith("United States"))
-    assert heat.z[row][us] == 0 and heat.text[row][us] == "+ 3 reported"  # RFE/RL 9 Jan, AP 10 Jan, The Diplomat
+    row = heat["y"].index("Terrorism")
+    us = next(i for i, x in enumerate(heat["x"]) if x.startswith("United States"))
+    assert heat["z"][row][us] == 0 and heat["text"][row][us] == "+ 3 reported"  # RFE/RL 9 Jan, AP 10 Jan, The Diplomat
 
 
 def test_a_cause_cannot_be_both_given_and_only_reported(tmp_path):

@@ -122,4 +122,8 @@ def test_bad_input_is_listed_not_dropped(forms, tmp_path, capsys):
 def test_charts(forms, tmp_path):
     pre, post = simulate(forms, tmp_path / "class", 12, 0.5, 0.3, 0.8, 0.2)
     before, rates = discernment.charts(discernment.discernment([pre], [post], forms))
-    assert len(before.data[0].x) == 12 and rates.data[0].name == "before"
+    assert len(before.data[0]["x"]) == 12 and rates.data[0]["name"] == "before"
+    for chart in (before, rates):
+        assert chart.to_plotly().data  # valid plotly JSON
+        assert chart.title and chart.layout["xaxis"]["title"]["text"] and chart.layout["yaxis"]["title"]["text"]
+        assert len(chart.rows) == 12 and all(row[0] in chart.text for row in chart.rows)  # one row per student

@@ -885,11 +885,14 @@ def demo_report(tmp_path_factory):
 
 def test_charts(demo_report):
     hist = grading.score_histogram(demo_report)
-    assert hist.data[0].type == "histogram" and len(hist.data[0].x) == 30
+    assert hist.data[0]["type"] == "histogram" and len(hist.data[0]["x"]) == 30
+    assert sum(students for _score, students in hist.rows) == 30  # the text alternative counts everyone
     bars = grading.difficulty_chart(demo_report)
-    assert bars.data[0].type == "bar" and all(t.endswith("%") for t in bars.data[0].text)
+    assert bars.data[0]["type"] == "bar" and all(t.endswith("%") for t in bars.data[0]["text"])
     heat = grading.confusion_heatmap(demo_report)
-    assert heat.data[0].type == "heatmap" and heat.data[0].texttemplate == "%{text}"  # numbers in the cells
+    assert heat.data[0]["type"] == "heatmap" and heat.data[0]["texttemplate"] == "%{text}"  # numbers in the cells
+    matrix = grading.confusion_matrix(demo_report)
+    assert heat.data[0]["z"] == matrix.to_numpy().tolist() and heat.data[0]["x"] == list(matrix.columns)
 
 
 def test_item_difficulty_is_the_share_agreeing_with_the_key(demo_report):

@@ -244,19 +244,20 @@ def test_coverage_table_has_the_same_columns_for_every_outlet_and_no_digest():
 
 
 def test_charts_count_articles_and_write_the_numbers_in_the_cells():
-    from kit import compare
+    from kit import compare, load_articles
 
     for by in compare.GROUPINGS:
         for kind in compare.WORD_KINDS:
             counts = compare.word_counts(kind, by)
             fig = compare.words_chart(kind, by)
             heat = fig.data[0]
-            assert sum(map(sum, heat.z)) == counts["articles"].sum()
-            assert all(str(n) == t or (n == 0 and t == "") for row_z, row_t in zip(heat.z, heat.text)
+            assert sum(map(sum, heat["z"])) == counts["articles"].sum()
+            assert all(str(n) == t or (n == 0 and t == "") for row_z, row_t in zip(heat["z"], heat["text"])
                        for n, t in zip(row_z, row_t))
         causes = compare.causes_chart(by).data[0]
-        assert any(" of " in t for row in causes.text for t in row)
-        assert compare.voices_chart(by).data
+        assert any(" of " in t for row in causes["text"] for t in row)
+        voices = compare.voices_chart(by).data
+        assert sum(len(trace["x"]) for trace in voices) == len(load_articles())  # a bar per article
     with pytest.raises(Exception, match="choose one of function, funding, country"):
         compare.words_chart("people", by="owner")
 
@@ -265,17 +266,18 @@ def test_record_timeline_marks_the_editorial_and_keeps_the_window():
     from kit import compare, load_record
 
     fig = compare.record_timeline()
-    rows = [y for trace in fig.data for y in trace.y]
+    rows = [y for trace in fig.data for y in trace["y"]]
     in_window = [r for r in load_record() if str(r.date_end) >= "2021-12-01" and str(r.date_start) <= "2022-01-31"]
     assert len(rows) == len(in_window)
-    assert any(a.text == "editorial published" for a in fig.layout.annotations)
-    assert len([y for trace in compare.record_timeline(since=None, until=None).data for y in trace.y]) \
+    assert any(a["text"] == "editorial published" for a in fig.layout["annotations"])
+    assert len([y for trace in compare.record_timeline(since=None, until=None).data for y in trace["y"]]) \
         == len(load_record())
+    assert "annotations" not in compare.record_timeline(since="2022-01-10").layout  # 7 January is outside
     from datetime import datetime
 
     # plotly draws the first category at the bottom: newest first here means the earliest event on top.
-    dates = [datetime.strptime(y[:11], "%d %b %Y") for y in fig.layout.yaxis.categoryarray]
-    assert dates == sorted(dates, reverse=True) and fig.layout.yaxis.autorange is None
+    dates = [datetime.strptime(y[:11], "%d %b %Y") for y in fig.layout["yaxis"]["categoryarray"]]
+    assert dates == sorted(dates, reverse=True) and "autorange" not in fig.layout["yaxis"]
 
 
 def test_tables_in_lessons_are_reachable_by_keyboard_and_have_no_empty_headers():
@@ -284,13 +286,14 @@ def test_tables_in_lessons_are_reachable_by_keyboard_and_have_no_empty_headers()
     from kit import compare
 
     for frame, caption in ((compare.coverage_table(), "How each outlet reported the same days"),
-                           (compare.claims_table(), "The editorial's checkable claims")):
+                           (compare.claims_table(), "The editorial's checkable claims"),
+                           (compare.claim_rows(), "The editorial's checkable claims")):
         page = compare.show_table(frame, caption)._repr_html_()
         assert re.search(r"<div class='kit-table' role='region' aria-label='[^']+' tabindex='0'", page)
         assert f"<caption>{html.escape(caption)}</caption>" in page
         headers = re.findall(r"<th[^>]*>(.*?)</th>", page)
         assert headers and all(h.strip() for h in headers)
         assert page.count("<tr") == len(frame) + 1  # one header row
-    for lesson, call in (("03-check-the-claims.ipynb", "compare.show_table(compare.claims_table()"),
+    for lesson, call in (("03-check-the-claims.ipynb", "compare.show_table(compare.claim_rows()"),
                          ("04-compare-outlets.ipynb", "compare.show_table(compare.coverage_table()")):
         assert call in source(ROOT / "lessons" / lesson, "code")

@@ -8,7 +8,8 @@ The flow, one module each::
     gradebook    grades.csv, items.csv, rejected.csv, and the LMS import files (Canvas, Moodle,
                  Brightspace, Blackboard Learn), with rosters matched safely
     pages        one feedback page per student (templates/, autoescaped), worded by kit.feedback
-    analytics    where the class struggled and agreed (pandas and plotly, imported when called)
+    analytics    where the class struggled and agreed (pandas for tables, imported when called; charts
+                 as plotly-format data, kit.charts)
     demo         a synthetic class for tests, benchmarks and the grading notebook
 
 >>> neutralise("=SUM(A1:A9)")

@@ -1,6 +1,7 @@
-"""Class analytics: where the class struggled and agreed, as pandas tables and plotly charts.
+"""Class analytics: where the class struggled and agreed, as pandas tables and charts.
 
-pandas and plotly are imported inside the functions, so importing :mod:`kit.grading` stays light.
+pandas is imported inside the table functions, so importing :mod:`kit.grading` stays light; the charts
+are :class:`kit.charts.Chart` objects, plotly JSON built without pandas or plotly.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import answers, corpus, scoring
+from ..charts import Chart, axis, heatmap, vertical_line
 from ..feedback import answer_text
 from .results import GradeReport, metric, part_columns
 
@@ -69,31 +71,34 @@ def items_table(report: GradeReport):
                                        "expected", "agrees"])
 
 
-def score_histogram(report: GradeReport):
-    """Plotly histogram of the class's scores, with the mean and the median marked and labelled."""
-    import plotly.graph_objects as go
-
+def score_histogram(report: GradeReport) -> Chart:
+    """Histogram of the class's scores, with the mean and the median marked and labelled."""
     ex = report.exercise
     scores = report.scores
-    fig = go.Figure(go.Histogram(x=scores, xbins={"start": 0, "end": ex.points + 1e-9,
-                                                    "size": max(ex.points / 20, 0.5)},
-                                 marker={"color": "#4C78A8", "line": {"color": "white", "width": 1}},
-                                 hovertemplate="%{x} points: %{y} students<extra></extra>"))
+    trace = {"type": "histogram", "x": scores,
+             "xbins": {"start": 0, "end": ex.points + 1e-9, "size": max(ex.points / 20, 0.5)},
+             "marker": {"color": "#4C78A8", "line": {"color": "white", "width": 1}},
+             "hovertemplate": "%{x} points: %{y} students<extra></extra>"}
+    layout = {"title": {"text": f"Scores, {ex.title} ({len(scores)} students)"}, "bargap": 0.05,
+              "xaxis": axis(f"score (out of {ex.points:g})", range=[0, ex.points]),
+              "yaxis": axis("students"), "shapes": [], "annotations": []}
+    summary = ""
     if scores:
         mean, median = statistics.fmean(scores), statistics.median(scores)
         for value, name, dash, other in ((mean, "mean", "dash", median), (median, "median", "dot", mean)):
-            fig.add_vline(x=value, line_dash=dash, line_color="#333", annotation_text=f"{name} {value:.1f}",
-                          annotation_position="top left" if (value, name) < (other, "median") else "top right")
-    fig.update_layout(title=f"Scores, {ex.title} ({len(scores)} students)", bargap=0.05,
-                      xaxis_title=f"score (out of {ex.points:g})", yaxis_title="students",
-                      xaxis_range=[0, ex.points], template="plotly_white")
-    return fig
+            # the lower of the two is labelled on the left of its line, so the labels do not overlap
+            side = "left" if (value, name) < (other, "median") else "right"
+            line, label = vertical_line(value, f"{name} {value:.1f}", dash=dash, color="#333", side=side)
+            layout["shapes"].append(line)
+            layout["annotations"].append(label)
+        summary = f"Mean {mean:.1f} (dashed line), median {median:.1f} (dotted line)."
+    counts = Counter(scores)
+    rows = [(f"{score:g}", counts[score]) for score in sorted(counts)]
+    return Chart([trace], layout, ("score", "students"), rows, summary)
 
 
-def item_difficulty(report: GradeReport):
-    """Per key item: the share of the class whose answer agrees with the key, hardest first (DataFrame)."""
-    import pandas as pd
-
+def _difficulty(report: GradeReport) -> list[dict]:
+    """Per key item: how many of the class agree with the key, hardest first (see :func:`item_difficulty`)."""
     ex, key = report.exercise, report.key
     n = len(report.graded)
     agree: Counter = Counter()
@@ -103,36 +108,36 @@ def item_difficulty(report: GradeReport):
                 agree[i.item] += 1
     rows = [{"item": a.id, "text": _context(ex, a), "key": a.labels[0], "agree": agree[a.id],
              "students": n, "share": agree[a.id] / n if n else float("nan")} for a in key.items]
-    frame = pd.DataFrame(rows, columns=["item", "text", "key", "agree", "students", "share"])
-    return frame.sort_values(["share", "item"], kind="stable").reset_index(drop=True)
+    return sorted(rows, key=lambda r: (r["share"] if n else 0, r["item"]))
 
 
-def difficulty_chart(report: GradeReport):
-    """Plotly bar chart of :func:`item_difficulty`, hardest item at the top, the share written on each bar."""
-    import plotly.graph_objects as go
-
-    frame = item_difficulty(report)
-    fig = go.Figure(go.Bar(x=frame["share"], y=frame["item"], orientation="h",
-                           text=[f"{s:.0%}" for s in frame["share"]], textposition="outside",
-                           customdata=frame[["text", "key"]].to_numpy(),
-                           hovertemplate="%{y}: %{x:.0%} agree with the key (%{customdata[1]})<br>"
-                                         "%{customdata[0]}<extra></extra>",
-                           marker={"color": "#4C78A8"}))
-    fig.update_layout(title=f"Share of the class agreeing with the key, {report.exercise.title}",
-                      xaxis={"title": "share of students", "range": [0, 1.12], "tickformat": ".0%"},
-                      yaxis={"title": "", "autorange": "reversed", "type": "category"},
-                      height=max(360, 18 * len(frame) + 120), template="plotly_white")
-    return fig
-
-
-def confusion_matrix(report: GradeReport):
-    """Key (preferred label) x the class's labels, counting an accepted label as the preferred one.
-
-    Rows follow the exercise's label set; the last column counts items left unanswered
-    (for span finding: passages of the key nobody tagged).
-    """
+def item_difficulty(report: GradeReport):
+    """Per key item: the share of the class whose answer agrees with the key, hardest first (DataFrame)."""
     import pandas as pd
 
+    return pd.DataFrame(_difficulty(report), columns=["item", "text", "key", "agree", "students", "share"])
+
+
+def difficulty_chart(report: GradeReport) -> Chart:
+    """Bar chart of :func:`item_difficulty`, hardest item at the top, the share written on each bar."""
+    rows = _difficulty(report)
+    shares = [None if math.isnan(r["share"]) else r["share"] for r in rows]  # JSON has no NaN
+    trace = {"type": "bar", "orientation": "h", "x": shares, "y": [r["item"] for r in rows],
+             "text": ["" if s is None else f"{s:.0%}" for s in shares], "textposition": "outside",
+             "customdata": [[r["text"], r["key"]] for r in rows],
+             "hovertemplate": "%{y}: %{x:.0%} agree with the key (%{customdata[1]})<br>%{customdata[0]}"
+                              "<extra></extra>",
+             "marker": {"color": "#4C78A8"}}
+    layout = {"title": {"text": f"Share of the class agreeing with the key, {report.exercise.title}"},
+              "xaxis": axis("share of students", range=[0, 1.12], tickformat=".0%"),
+              "yaxis": axis("item", autorange="reversed", type="category"),
+              "height": max(360, 18 * len(rows) + 120)}
+    table = [(r["item"], f"{r['agree']} of {r['students']}", r["key"], r["text"]) for r in rows]
+    return Chart([trace], layout, ("item", "agree with the key", "key", "text"), table)
+
+
+def _confusion(report: GradeReport) -> tuple[list[str], list[str], Counter]:
+    """Key labels (rows), the class's labels (columns) and the count of each (key, class) pair."""
     ex, key = report.exercise, report.key
     accepted = {a.id: a.labels for a in key.items}
     counts: Counter = Counter()
@@ -149,25 +154,31 @@ def confusion_matrix(report: GradeReport):
     cols = [label for label in order if label in seen] + sorted(seen - set(order) - {NO_ANSWER})
     if NO_ANSWER in seen:
         cols.append(NO_ANSWER)
+    return rows, cols, counts
+
+
+def confusion_matrix(report: GradeReport):
+    """Key (preferred label) x the class's labels, counting an accepted label as the preferred one.
+
+    Rows follow the exercise's label set; the last column counts items left unanswered
+    (for span finding: passages of the key nobody tagged).
+    """
+    import pandas as pd
+
+    rows, cols, counts = _confusion(report)
     matrix = pd.DataFrame([[counts.get((r, c), 0) for c in cols] for r in rows], index=rows, columns=cols)
     matrix.index.name, matrix.columns.name = "key", "class"
     return matrix
 
 
-def confusion_heatmap(report: GradeReport):
-    """Plotly heatmap of :func:`confusion_matrix` with the count written in every cell."""
-    import plotly.graph_objects as go
-
-    matrix = confusion_matrix(report)
-    z = matrix.to_numpy()
-    fig = go.Figure(go.Heatmap(z=z, x=list(matrix.columns), y=list(matrix.index), text=z,
-                               texttemplate="%{text}", colorscale="Blues", showscale=True,
-                               hovertemplate="key %{y}, class %{x}: %{z}<extra></extra>"))
-    fig.update_layout(title=f"The class's labels against the key, {report.exercise.title}",
-                      xaxis={"title": "label given by students", "type": "category", "side": "bottom"},
-                      yaxis={"title": "key (preferred label)", "type": "category", "autorange": "reversed"},
-                      template="plotly_white")
-    return fig
+def confusion_heatmap(report: GradeReport) -> Chart:
+    """Heatmap of :func:`confusion_matrix` with the count written in every cell."""
+    rows, cols, counts = _confusion(report)
+    z = [[counts.get((r, c), 0) for c in cols] for r in rows]
+    return heatmap(z=z, x=cols, y=rows, text=[[str(n) for n in row] for row in z],
+                   title=f"The class's labels against the key, {report.exercise.title}",
+                   x_title="label given by students", y_title="key (preferred label)",
+                   hover="key %{y}, class %{x}: %{z}<extra></extra>", show_scale=True)
 
 
 def _unit_values(report: GradeReport) -> tuple[list[str], list[list[str | None]]]:
