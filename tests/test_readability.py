@@ -56,3 +56,25 @@ def test_the_measure_tells_plain_from_dense_text():
              "escalation, culminating in simultaneous institutional capitulation, indicates premeditation."] * 2
     assert measure(plain)[0] < 6 < measure(dense)[0]
     assert measure(dense)[1] > 10 > measure(plain)[1]
+
+
+@pytest.mark.parametrize("case_id", ["kremlin-shoigu-2022-01-13", "eeas-borrell-2022-01-19"])
+def test_the_graded_keys_meet_the_same_goal(case_id, capsys):
+    """The unseen texts' keys (teacher-keys/, read on the feedback pages) are held to the practice keys' goal."""
+    from pathlib import Path
+
+    from kit import cases
+
+    folder = Path(__file__).resolve().parents[1] / cases.TEACHER_KEYS / case_id
+    document = cases.load_case(case_id).document
+    texts = []
+    for name, kind, fields in (("claims", "sentence", ("why",)), ("techniques", "span", ("why",)),
+                               ("verdicts", "verdict", ("evidence", "caveat"))):
+        key = answers.read_key_file(folder / f"{name}.toml", kind, document=document)
+        texts += [getattr(item, f) for item in key.items for f in fields if getattr(item, f, "")]
+        texts += [c.why for c in key.controls]
+    figures = measure(texts)
+    with capsys.disabled():
+        print(f"\n  readability {case_id:<26} grade {figures[0]:4.1f} · {figures[1]:4.1f} words/sentence · "
+              f"{figures[2]:2d} of {len(texts)} explanations over 60 words (goal: 10 · 20 · 0)")
+    assert all(f <= g for f, g in zip(figures, (GOAL["grade"], GOAL["words_per_sentence"], GOAL["over_60_words"])))
