@@ -25,7 +25,8 @@ from .errors import DataError, KitError
 
 KINDS = ("sentence", "span", "verdict", "cell")
 TASKS = {"sentence": ("label", "discern"), "span": ("find", "name"), "verdict": ("judge",), "cell": ("classify",)}
-LABEL_SETS = ("claim_types", "techniques", "core_techniques", "verdicts", "grid", "discernment")
+LABEL_SETS = ("claim_types", "techniques", "core_techniques", "core_techniques_or_none", "verdicts", "grid",
+              "discernment")
 #: The pre- and post-test of discernment (kit.discernment): does a sentence persuade by its wording?
 DISCERNMENT = (("WORDING", "Persuades by its wording", "It tries to win you over by how it says things (loaded "
                 "words, labels, hints, appeals), not only by what it reports."),
@@ -33,7 +34,7 @@ DISCERNMENT = (("WORDING", "Persuades by its wording", "It tries to win you over
                 "another question."))
 MODES = ("practice", "graded")
 _KIND_OF_SET = {"claim_types": "sentence", "discernment": "sentence", "techniques": "span", "core_techniques": "span",
-                "verdicts": "verdict", "grid": "cell"}
+                "core_techniques_or_none": "span", "verdicts": "verdict", "grid": "cell"}
 
 
 def label_set(name: str) -> tuple[str, ...]:
@@ -44,6 +45,8 @@ def label_set(name: str) -> tuple[str, ...]:
         return tuple(t.code for t in taxonomy.techniques())
     if name == "core_techniques":
         return tuple(t.code for t in taxonomy.techniques(core_only=True))
+    if name == "core_techniques_or_none":  # naming highlighted passages, some of them decoys in plain wording
+        return label_set("core_techniques") + (taxonomy.NO_TECHNIQUE[0],)
     if name == "verdicts":
         return tuple(v.code for v in taxonomy.verdicts())
     if name == "discernment":
@@ -280,7 +283,9 @@ def parse_key(data: dict, file: str, kind: str, *, labels: tuple[str, ...] | Non
 
 
 def _all_labels(kind: str) -> tuple[str, ...]:
-    return label_set({"sentence": "claim_types", "span": "techniques", "verdict": "verdicts", "cell": "grid"}[kind])
+    labels = label_set({"sentence": "claim_types", "span": "techniques", "verdict": "verdicts", "cell": "grid"}[kind])
+    # a key of highlighted passages may mark decoys "no technique" (an exercise of another label set drops them)
+    return labels + (taxonomy.NO_TECHNIQUE[0],) if kind == "span" else labels
 
 
 def _labels(c: Checker, allowed: tuple[str, ...]) -> tuple[str, ...]:

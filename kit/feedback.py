@@ -182,6 +182,7 @@ class Feedback:
         for group in (taxonomy.claim_types(), taxonomy.techniques(), taxonomy.verdicts()):
             for entry in group:
                 self.names[entry.code] = entry.label
+        self.names[taxonomy.NO_TECHNIQUE[0]] = taxonomy.NO_TECHNIQUE[1]
         self.fields = {f.code: f for f in taxonomy.grid_fields()} if exercise.kind == "cell" else {}
         self.articles = {a.id: a for a in corpus.load_articles()} if exercise.kind == "cell" else {}
         self.record = {r.id: r for r in corpus.load_record()} if exercise.kind == "verdict" else {}

@@ -55,6 +55,7 @@ class Check:
     tags: tuple[dict, ...]
     summary: str
     details: tuple[str, ...]
+    document: corpus.Document | None = None  # the text tagged (None: the editorial)
 
     @property
     def score(self) -> float:
@@ -65,24 +66,26 @@ class Check:
         return self.result.max
 
 
-def check(exercise_id: str, tags: Iterable[dict], *, key: answers.Key | None = None) -> Check:
-    """Score ``tags`` for a practice exercise against its key (``KIT_MODE=assessment`` refuses)."""
+def check(exercise_id: str, tags: Iterable[dict], *, key: answers.Key | None = None, case=None) -> Check:
+    """Score ``tags`` for a practice exercise (of ``case``, else the kit's own) against its key
+    (``KIT_MODE=assessment`` refuses)."""
     if assessment_mode():
         raise KitError(OFF_MESSAGE)
-    ex = answers.exercise(exercise_id)
+    ex = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
     if ex.mode != "practice":
         raise KitError(GRADED_MESSAGE.format(id=ex.id))
-    key = key or answers.load_key(ex.id)
+    key = key or (case.key(ex.id) if case is not None else answers.load_key(ex.id))
     tags = tuple(tags)
     result = scoring.score(ex, key, tags)
     figures = " · ".join(f"{name} {value}" for name, value in feedback.metric_rows(ex, result))
     details = tuple(d for d in (figures + ".", feedback.metric_note(ex)) if d)
-    return Check(ex, key, result, tags, feedback.summary(ex, result), details)
+    return Check(ex, key, result, tags, feedback.summary(ex, result), details,
+                 case.document if case is not None else None)
 
 
 def feedback_rows(c: Check) -> list[feedback.Row]:
     """One row per key item (and per extra span), in key order: the words of :mod:`kit.feedback`."""
-    return feedback.Feedback(c.exercise, c.key).rows(c.result, c.tags)
+    return feedback.Feedback(c.exercise, c.key, c.document).rows(c.result, c.tags)
 
 
 def render_html(c: Check, *, only_to_review: bool = False) -> str:
@@ -161,14 +164,14 @@ def _link(url: str) -> str:
 
 
 def render_reference_html(exercise_id: str, key: answers.Key | None = None, *,
-                          opened: Collection[str] | None = None) -> str:
+                          opened: Collection[str] | None = None, case=None) -> str:
     """The reference answers with their explanations (the "show the reference" view).
 
     ``opened`` holds the ids of the items whose answers may show (try before reveal: the items the student
     has answered); the others are named in one line. ``None`` shows every item.
     """
-    ex = answers.exercise(exercise_id)
-    key = key or answers.load_key(ex.id)
+    ex = case.exercise(exercise_id) if case is not None else answers.exercise(exercise_id)
+    key = key or (case.key(ex.id) if case is not None else answers.load_key(ex.id))
     held_back = [] if opened is None else [a.id for a in key.items if a.id not in opened]
     if held_back:
         key = dataclasses.replace(key, items=tuple(a for a in key.items if a.id in opened), controls=())
@@ -176,7 +179,7 @@ def render_reference_html(exercise_id: str, key: answers.Key | None = None, *,
             f"{_E(', '.join(held_back))}. Try each one first: you learn more from your own answer.</p>")
     if held_back and not key.items:
         return note
-    doc = corpus.load_editorial()
+    doc = case.document if case is not None else corpus.load_editorial()
     out = ["<p>The reference answers of the practice key, preferred answer first. Where a second answer is "
            "accepted, the explanation says why. They are a reasoned reading, not the last word: if you "
            "disagree, write down why in a note.</p>"]

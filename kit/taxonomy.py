@@ -225,10 +225,17 @@ def grid_field(code: str) -> GridField:
     return _lookup(grid_fields(), code, "grid field")
 
 
+#: The answer "no technique" of the name-the-passage task, whose highlights include decoys in plain wording.
+NO_TECHNIQUE = ("NONE", "No technique", "Plain wording: the passage reports, counts or credits a source without a "
+                "persuasion move. It may still be false: that is for checking, not for naming.")
+
+
 def label_of(code: str) -> str:
-    """Human label for any code of the scheme (claim type, technique, verdict)."""
+    """Human label for any code of the scheme (claim type, technique, verdict, "no technique")."""
     for group in (claim_types(), techniques(), verdicts()):
         for item in group:
             if item.code == code:
                 return item.label
+    if code == NO_TECHNIQUE[0]:
+        return NO_TECHNIQUE[1]
     raise KitError(f"unknown label code {code!r}")

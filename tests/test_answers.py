@@ -34,7 +34,7 @@ def grid():
 def test_exercises_practice_and_graded():
     ids = {e.id for e in answers.exercises()}
     assert {"claims-practice", "techniques-practice", "verdicts-practice", "compare-practice",
-            "compare", "techniques-name-practice"} <= ids
+            "compare"} <= ids
     # the graded claims, techniques and verdicts exercises are on unseen texts (kit.cases), not the editorial
     assert not ids & {"claims", "techniques", "verdicts"}
     for ex in answers.exercises():

@@ -70,7 +70,7 @@ def test_the_drafts_bind_russia_and_the_1997_members_alike():
 
 
 def test_the_editorials_own_phrase_for_the_deployment_is_in_its_row():
-    assert article("scf-2022-01-07").deployment_words == ("to help restore order",)
+    assert "to help restore order" in article("scf-2022-01-07").deployment_words
     assert cell("scf-2022-01-07", "csto_frame").labels == ("stabilising",)
 
 
@@ -173,3 +173,27 @@ def test_a_cause_cannot_be_both_given_and_only_reported(tmp_path):
     row.write_text(row.read_text(encoding="utf-8").replace('causes = []', 'causes = ["terrorism"]'), encoding="utf-8")
     with pytest.raises(DataError, match="terrorism cannot be both given and only reported"):
         kit.load_articles(folder)
+
+
+def test_lesson_02_names_passages_of_another_text_some_of_them_decoys(tmp_path):
+    """Step 1 highlights passages of a text written for the kit, not the editorial's that step 2 asks students to
+    find, and some carry no technique: 'no technique' is an answer (x), scored like any other."""
+    from kit import taxonomy
+    from kit.widgets import SelfCheck, Tagger
+
+    case = kit.load_case("practice-quellby")
+    key = case.key("techniques-name-practice")
+    decoys = [a for a in key.items if a.labels == ("NONE",)]
+    assert len(decoys) >= 3 and "written for the kit" in case.licence.lower()
+    assert {label for a in key.items for label in a.labels} >= {t.code for t in taxonomy.techniques(core_only=True)}
+    editorial = kit.load_editorial().text
+    assert not [a.quote for a in key.items if a.quote in editorial]
+    names = Tagger("techniques-name-practice", case=case, work_dir=tmp_path)
+    first, second = decoys[0], next(a for a in key.items if a.labels != ("NONE",))
+    for answer, label in ((first, "NONE"), (second, "NONE")):  # right for the decoy, wrong for the technique
+        assert names.apply({"op": "set", "tag": {"kind": "span", "start": answer.start, "end": answer.end,
+                                                 "quote": answer.quote, "label": label}})["ok"]
+    check = SelfCheck(names).check
+    outcomes = {item.item: item.outcome for item in check.result.items}
+    assert outcomes[first.id] == "correct" and outcomes[second.id] == "wrong"
+    names.close()

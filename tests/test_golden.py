@@ -70,8 +70,7 @@ REMADE = {"compare-practice": "its key was corrected (TASS 10 Jan, Qazaq TV, RT 
           "verdicts-practice": "C33 now cites the Foreign Ministry's statement of 6 Jan (issue 'Content corrections')"}
 _ONE_RULE = ("its key follows one rule for similar items: p07.s2 CAUSAL, p05.s5 ATTRIB; insinuations of a plan "
              "T11 with T3 accepted (issue 'Content corrections')")
-REMADE.update(dict.fromkeys(("claims-practice", "canvas", "moodle", "techniques-practice",
-                             "techniques-name-practice"), _ONE_RULE))
+REMADE.update(dict.fromkeys(("claims-practice", "canvas", "moodle", "techniques-practice"), _ONE_RULE))
 for _case in REMADE:
     for _name in ("grades.csv", "items.csv", "rejected.csv", "canvas.csv", "moodle.csv"):
         ON_PURPOSE.pop((_case, _name), None)

@@ -28,7 +28,9 @@ WORKSHEETS = [ROOT / "exercises" / f"{name}.ipynb" for name in ("claims", "techn
 TESTS = [ROOT / "exercises" / f"{name}-test.ipynb" for name in ("pre", "post")]  # of discernment
 NOTEBOOKS = LESSONS + WORKSHEETS + TESTS
 BUDGET_S = 15.0
-WIDGET_CALL = re.compile(r"\b(Tagger|VerdictPanel|ComparisonGrid)\(\s*[\"']([a-z-]+)[\"']")
+# widget, exercise id and, for a case's exercise named in the call, the case (case="...")
+WIDGET_CALL = re.compile(r"\b(Tagger|VerdictPanel|ComparisonGrid)\(\s*[\"']([a-z-]+)[\"']"
+                         r"(?:\s*,\s*case\s*=\s*[\"']([a-z0-9-]+)[\"'])?")
 URL = re.compile(r"https?://[^\s\"'<>)\]`]+")
 
 # Pedagogy anchors the lessons cite: research/taxonomy.md section 4 (the kit's research on teaching).
@@ -97,8 +99,9 @@ def test_notebooks_stay_short(path):
 @pytest.mark.parametrize("path", LESSONS, ids=rel)
 def test_lessons_use_practice_exercises_and_a_self_check(path):
     calls = WIDGET_CALL.findall(source(path, "code"))
-    for _widget, exercise_id in calls:
-        assert answers.exercise(exercise_id).mode == "practice", exercise_id
+    for _widget, exercise_id, case_id in calls:
+        exercise = cases.load_case(case_id).exercise(exercise_id) if case_id else answers.exercise(exercise_id)
+        assert exercise.mode == "practice", exercise_id
     if path.name != "00-start-here.ipynb":
         assert calls, "every lesson after 00 hands over to a widget"
         assert source(path, "code").count("SelfCheck(") == len(calls), "a self-check under every widget"
@@ -108,7 +111,7 @@ def test_lessons_use_practice_exercises_and_a_self_check(path):
 def test_worksheets_use_graded_exercises_and_no_self_check(path):
     code = source(path, "code")
     calls = WIDGET_CALL.findall(code)
-    assert [exercise_id for _w, exercise_id in calls] == [path.stem]
+    assert [exercise_id for _w, exercise_id, _case in calls] == [path.stem]
     text = re.search(r'TEXT = "([a-z0-9-]+)"', code)
     if path.stem == "compare":  # the outlets' coverage, not a text: the editorial's grid
         assert text is None and answers.exercise(path.stem).mode == "graded"
@@ -222,8 +225,9 @@ def test_notebook_executes_headless(path, tmp_path, monkeypatch):
     # The widgets opened their journals in the temporary work folder.
     code = source(path, "code")
     text = re.search(r'TEXT = "([a-z0-9-]+)"', code)  # a worksheet on an unseen text: <case>.<exercise>
-    for _widget, exercise_id in WIDGET_CALL.findall(code):
-        name = f"{text.group(1)}.{exercise_id}" if text else exercise_id
+    for _widget, exercise_id, case_id in WIDGET_CALL.findall(code):
+        case_id = case_id or (text.group(1) if text else "")
+        name = f"{case_id}.{exercise_id}" if case_id else exercise_id
         assert (tmp_path / "work" / f"{name}.journal.jsonl").is_file()
     # The source file on disk is untouched by the run.
     assert all(c.outputs == [] for c in read(path).cells if c.cell_type == "code")

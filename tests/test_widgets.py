@@ -33,8 +33,10 @@ def browser_edit(widget, seq, edit):
 def test_modes_follow_the_exercise(make):
     assert make("claims-practice").mode == "sentence"
     assert make("techniques-practice").mode == "span"
-    name = make("techniques-name-practice")
-    assert name.mode == "name" and len(name.targets) == len(kit.answers.load_key("techniques-name-practice").items)
+    name = make("techniques-name-practice", case="practice-quellby")
+    key = kit.load_case("practice-quellby").key("techniques-name-practice")
+    assert name.mode == "name" and len(name.targets) == len(key.items) == 14
+    assert [p["key"] for p in name.palette][-1] == "x"  # "no technique", for the decoys
     with pytest.raises(kit.KitError, match="verdict exercise"):
         Tagger("verdicts-practice")
 

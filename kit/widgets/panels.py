@@ -777,7 +777,7 @@ class SelfCheck(_w.VBox):
         """Score the current tags again and show the feedback; returns the check (None when off)."""
         if self.off:
             return None
-        self.check = selfcheck.check(self.exercise.id, self.session.tags)
+        self.check = selfcheck.check(self.exercise.id, self.session.tags, case=self.session.case)
         self.summary = self.check.summary
         self._render()
         return self.check
@@ -801,9 +801,10 @@ class SelfCheck(_w.VBox):
             # try before reveal: an item's answer opens once the student has answered it
             opened = None if self.reveal_all.value or self.check is None else {
                 r.item for r in selfcheck.feedback_rows(self.check) if r.answered}
+            reference = selfcheck.render_reference_html(self.exercise.id, opened=opened, case=self.session.case)
             self.reference.value = (f"<div class='kit-scroll' tabindex='0' role='region' "
                                     f"aria-label='{_E(f'Reference answers: {self.exercise.title}', quote=True)}'>"
-                                    f"{selfcheck.render_reference_html(self.exercise.id, opened=opened)}</div>")
+                                    f"{reference}</div>")
         else:
             self.reference_button.description = "Show the reference"
             self.reveal_all.layout.display = "none"

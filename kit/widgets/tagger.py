@@ -49,8 +49,12 @@ def palette_for(exercise: answers.Exercise) -> list[dict]:
         return [{"code": c.code, "label": c.label, "key": c.key, "colour": CLAIM_COLOURS[i % len(CLAIM_COLOURS)],
                  "definition": c.definition} for i, c in enumerate(taxonomy.claim_types())]
     allowed = set(exercise.labels)
-    return [{"code": t.code, "label": t.label, "key": t.key, "colour": TECHNIQUE_COLOURS[i % len(TECHNIQUE_COLOURS)],
-             "definition": t.definition} for i, t in enumerate(taxonomy.techniques()) if t.code in allowed]
+    palette = [{"code": t.code, "label": t.label, "key": t.key, "colour": TECHNIQUE_COLOURS[i % len(TECHNIQUE_COLOURS)],
+                "definition": t.definition} for i, t in enumerate(taxonomy.techniques()) if t.code in allowed]
+    code, label, definition = taxonomy.NO_TECHNIQUE
+    if code in allowed:  # x: a free key (key mode's "control" never meets a naming exercise)
+        palette.append({"code": code, "label": label, "key": "x", "colour": "#BBBBBB", "definition": definition})
+    return palette
 
 
 class Tagger(anywidget.AnyWidget):

@@ -23,7 +23,7 @@ CELLS = [
     new_markdown_cell("# Tagger\nThree taggers, one per mode."),
     new_code_cell("from kit.widgets import Tagger\nsentences = Tagger('claims-practice')\nsentences"),
     new_code_cell("spans = Tagger('techniques-practice')\nspans"),
-    new_code_cell("names = Tagger('techniques-name-practice')\nnames"),
+    new_code_cell("names = Tagger('techniques-name-practice', case='practice-quellby')\nnames"),
 ]
 
 
@@ -110,8 +110,8 @@ def test_tagger_end_to_end(ui, jupyter, page, page_errors, artifacts, tmp_path):
     span_log = journal(work, "techniques-practice")
     assert [(e["tag"]["quote"], e["tag"]["label"]) for e in span_log[1:]] == [
         ("NATO-backed regime in Kiev", "T2"), ("astute observers", "T7")]
-    second_target = kit.answers.load_key("techniques-name-practice").items[1]
-    assert journal(work, "techniques-name-practice")[-1]["tag"]["start"] == second_target.start
+    second_target = kit.load_case("practice-quellby").key("techniques-name-practice").items[1]
+    assert journal(work, "practice-quellby.techniques-name-practice")[-1]["tag"]["start"] == second_target.start
 
     # 6. Reload the page and restart the kernel: every tag is restored from the journal.
     harness.reload(page)

@@ -37,7 +37,7 @@ def student_notebooks(tmp_path):
     write(folder, "a.ipynb", new_markdown_cell("# The student's notebook"),
           new_code_cell(PID_CELL + "\nfrom kit.widgets import Tagger\nsentences = Tagger('claims-practice')\nsentences"),
           new_code_cell("spans = Tagger('techniques-practice')\nspans"),
-          new_code_cell("names = Tagger('techniques-name-practice')\nnames"),
+          new_code_cell("names = Tagger('techniques-name-practice', case='practice-quellby')\nnames"),
           new_code_cell("from kit.widgets import VerdictPanel, ComparisonGrid\nVerdictPanel()"),
           new_code_cell("ComparisonGrid()"))
     write(folder, "b.ipynb", new_markdown_cell("# A copy of it, run in a second tab"),
@@ -141,7 +141,7 @@ def test_a_student_is_told_what_happened_and_can_reach_everything(ui, jupyter, p
     page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=10_000)
     name_text = names.locator(".kit-text")
     focus(name_text)
-    page.keyboard.press("x")  # a plain key the tagger does not use: still no notebook shortcut (cut cell)
+    page.keyboard.press("a")  # a plain key the tagger does not use: still no notebook shortcut (insert a cell)
     assert harness.cells(page).count() == 6
     prompt = harness.cells(page).nth(3).locator(".jp-InputPrompt")
     before = prompt.text_content()
