@@ -120,16 +120,27 @@ def test_nobody_matched_exits_1_with_a_reason_and_writes_nothing(tmp_path, capsy
 
 
 def test_moodle_names_the_kit_ids_and_gives_feedback_and_points_it_accepts(tmp_path):
-    data = grading.demo_class(2, 1, "compare-practice")  # 105 points: above Moodle's default maximum of 100
+    import csv
+    import dataclasses
+    import io
+
+    from kit.grading import gradebook
+
+    data = grading.demo_class(2, 1, "compare-practice")
     inbox = write(tmp_path / "in", *data)
     report = grading.grade([inbox], exercise="compare-practice", out=tmp_path / "out", fmt="moodle")
     table = rows(tmp_path / "out" / "moodle.csv")
     assert table[0] == ["kit student id", "Compare the outlets (practice)", "Feedback"]
     by = {g.student: g for g in report.graded}
     for student, score, feedback in table[1:]:
-        assert float(score) == round(by[student].result.fraction * 100, 2) <= 100
-        assert feedback.startswith(f"{kit.feedback.number(by[student].result.score)} of 105 points")
-    assert any("out of 100" in n for n in report.lms_notes) and "map it to the user field" in report.summary()
+        assert feedback.startswith(f"{kit.feedback.number(by[student].result.score)} of 84 points")
+    assert "map it to the user field" in report.summary()
+    # an exercise of more than 100 points: Moodle's default maximum, so the file gives scores out of 100
+    big = dataclasses.replace(report.exercise, points=105.0)
+    lms = gradebook.lms_file("moodle", big, report.graded, None)
+    scores = [row[1] for row in csv.reader(io.StringIO(lms.data.decode("utf-8-sig")))][1:]
+    assert [float(s) for s in scores] == [round(g.result.fraction * 100, 2) for g in report.graded]
+    assert any("out of 100" in n for n in lms.notes)
 
 
 def test_points_scales_every_score(tmp_path):

@@ -38,7 +38,7 @@ def test_verdicts_match_the_export_contract():
 
 def test_grid_fields_are_closed_and_allow_not_determinable():
     fields = {g.code: g for g in taxonomy.grid_fields()}
-    assert list(fields) == ["people_label", "event_name", "cause", "sources", "csto_frame"]
+    assert list(fields) == ["people_label", "event_name", "cause", "sources"]
     for field in fields.values():
         assert field.codes[-1] == "not_determinable"
         assert len(set(field.codes)) == len(field.codes) >= 4

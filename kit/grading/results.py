@@ -58,6 +58,8 @@ REASONS: dict[str, tuple[str, str]] = {
                    "Export again from the worksheet; do not edit the file by hand."),
     "unknown_field": ("the file has a field a tag file does not have",
                       "Export again from the worksheet; do not edit the file by hand."),
+    "retired_field": ("an answer to a grid field the kit no longer asks (set aside; the rest is graded)",
+                      "Nothing to do: the kit dropped that field, so the answer is not scored."),
     "wrong_format": ("this is not a kit tag file",
                      "Hand in the .json file that the worksheet's Export button wrote."),
     "wrong_version": ("the file was written in a version of the format this kit does not read",

@@ -527,12 +527,12 @@ class VerdictPanel(_Panel):
 
 
 class ComparisonGrid(_Panel):
-    """Classify each coverage article with the five closed grid fields, from its headline and label words.
+    """Classify each coverage article with the four closed grid fields, from its headline and label words.
 
     One article at a time: its headline (or why none was seen), its own words for the people and the
     events, the words it credits to others, the causes it gives and the voices it quotes. One drop-down
     per field, each with an optional note. The kit's digest of the article, which would give answers
-    away, appears only once all five fields of that article are answered. "Hide who published it" keeps
+    away, appears only once all four fields of that article are answered. "Hide who published it" keeps
     the outlet's name, kind and country out of sight until then too.
 
     >>> g = ComparisonGrid(work_dir=__import__("tempfile").mkdtemp())
@@ -637,7 +637,7 @@ class ComparisonGrid(_Panel):
                                  f"(in the kit's words; compare it with your answers): {_E(a.digest)}</p></div>")
         else:
             self.digest.value = ("<p class='kit-help'>The kit's digest of this article appears here once you have "
-                                 "answered all five fields: it would give answers away.</p>")
+                                 "answered all four fields: it would give answers away.</p>")
 
     @staticmethod
     def _words(words) -> str:
@@ -658,12 +658,12 @@ class ComparisonGrid(_Panel):
                    f"{where}</a>{' (republished by ' + _E(a.republisher) + ')' if a.republisher and not a.url else ''}"
                    f"</small></p>")
         else:
-            who = "<p><em>Who published it stays hidden until you have answered all five fields.</em></p>"
+            who = "<p><em>Who published it stays hidden until you have answered all four fields.</em></p>"
         return (f"<div class='kit-card'>{who}<p><strong>Headline</strong>: {headline}</p><ul>"
                 f"<li>Its own words for the people: {self._words(a.people_words)}</li>"
                 f"<li>Its own words for the events: {self._words(a.event_words)}</li>"
                 f"<li>Words it credits to someone else: {self._words(a.attributed_words)}</li>"
-                f"<li>Its own words for the CSTO troops: {self._words(a.deployment_words)}</li>"
+                f"<li>Its own words for the CSTO troops (not scored): {self._words(a.deployment_words)}</li>"
                 f"<li>Causes it gives in its own voice, in its order: "
                 f"{', '.join(_E(cause_labels.get(c, c)) for c in a.causes) or '<em>none seen</em>'}</li>"
                 f"<li>Causes it only reports others giving: "
