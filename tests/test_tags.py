@@ -1,5 +1,6 @@
 """Tags, the journal that never loses work, export and validation."""
 
+import copy
 import json
 import os
 import subprocess
@@ -303,11 +304,12 @@ def mutated_export(draw):
         action = draw(st.sampled_from(["delete", "replace", "add"]))
         keys = sorted(obj)
         if action == "add" or not keys:
-            obj[draw(st.sampled_from(["extra", "kind", "note", "name", "evidence", "start", "outside"]))] = draw(ODD_VALUES)
+            obj[draw(st.sampled_from(["extra", "kind", "note", "name", "evidence", "start", "outside"]))] = \
+                copy.deepcopy(draw(ODD_VALUES))  # a copy: a later mutation must not change the strategy's values
         elif action == "delete":
             del obj[draw(st.sampled_from(keys))]
         else:
-            obj[draw(st.sampled_from(keys))] = draw(ODD_VALUES)
+            obj[draw(st.sampled_from(keys))] = copy.deepcopy(draw(ODD_VALUES))
     return data
 
 

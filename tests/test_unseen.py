@@ -153,3 +153,24 @@ def test_its_graded_keys_can_be_made_in_key_mode(case_id, tmp_path):
     assert made.key("techniques").controls == spans.controls
     assert [(v.id, v.labels, v.evidence, set(v.record), v.sources) for v in made.key("verdicts").items] == \
         [(v.id, v.labels, v.evidence, set(v.record), v.sources) for v in verdicts.items]
+
+
+@pytest.mark.parametrize("exercise_id", ["claims", "techniques", "verdicts", "techniques-name-practice"])
+def test_work_begun_on_a_retired_exercise_still_opens_and_grades(exercise_id, tmp_path):
+    """The editorial's graded worksheets (and lesson 02's old naming step) left the kit's lists, but a
+    student's journal or export made for one before the change is not lost: it reopens and grades."""
+    from kit import grading
+    from kit.tags import Session
+
+    assert exercise_id not in {e.id for e in answers.exercises()}  # not offered any more
+    assert "retired" in answers.exercise(exercise_id).title
+    [export] = grading.demo_class(1, 0, exercise_id)
+    grading.write_exports([export], tmp_path / "in")
+    report = grading.grade([tmp_path / "in"], exercise=exercise_id, out=tmp_path / "out")
+    assert len(report.graded) == 1 and not report.rejected
+    session = Session(exercise_id, work_dir=tmp_path / "work")
+    session.set(export["tags"][0])
+    session.close()
+    again = Session(exercise_id, work_dir=tmp_path / "work")
+    assert len(again.tags) == 1 and not again.read_only
+    again.close()
