@@ -69,11 +69,12 @@ class DiscernmentTest(_w.VBox):
         if not result["ok"]:
             raise KitError(result["message"])
         self.student_id.disabled = self.start_button.disabled = True
-        when = "before the lessons" if self.test == "pre" else "after the lessons"
-        self.status.value = f"Your text {when}: {self.case.title}. Your id {student} is confirmed."
-        self.children = [*self.children, _w.HTML(f"<p><small>Source: {html.escape(self.case.outlet)}, "
-                                                 f"{self.case.date:%d %B %Y}. Why the kit may reproduce it: "
-                                                 f"{html.escape(self.case.licence)}</small></p>"), self.tagger]
+        period = "before the lessons" if self.test == "pre" else "after the lessons"
+        self.status.value = f"Your text {period}: {self.case.title}. Your id {student} is confirmed."
+        when = f", {self.case.date.day} {self.case.date:%B %Y}" if self.case.date else ""
+        self.children = [*self.children, _w.HTML(f"<p><small>Source: {html.escape(self.case.outlet)}{when}. Why the "
+                                                 f"kit may reproduce it: {html.escape(self.case.licence)}</small></p>"),
+                         self.tagger]
         return self.tagger
 
     def close(self) -> None:
