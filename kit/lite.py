@@ -9,7 +9,11 @@ build of CPython) and the tagging lessons work with no network at all:
 * the pure-Python wheels the kernel and the tagging lessons need (IPython, ipywidgets, anywidget,
   pysbd, ...) are downloaded once from PyPI for Python 3.14 (``pip download --platform any``), cached,
   and bundled; a wheel of this kit is built from the installed ``kit`` package *without* its heavy
-  dependencies (pandas, plotly, jupyterlab are not requirements in the browser);
+  dependencies (pandas, plotly, jupyterlab are not requirements in the browser) and without the parts
+  that never run there (:data:`BROWSER_LEAVE_OUT`: the command line, grading, the teacher's guide...);
+* the site ships only the front-end extensions the lessons need (:data:`REQUIRED_LABEXTENSIONS`), not
+  whatever the build environment has installed, and plotly's is loaded the first time a figure is drawn,
+  not with every page (:data:`PLOTLY_LABEXTENSION`);
 * Pyodide's ``pyodide-lock.json`` is rewritten so that its package loader serves the bundled wheels
   (``import kit`` in a cell loads the kit and what it needs, by import name); every package of Pyodide's
   own distribution that is *not* bundled (numpy, pandas, ...) keeps pointing at Pyodide's CDN, so a
@@ -74,10 +78,24 @@ CHART_REQUIREMENTS = ("plotly>=5.22,<8",)
 #: Front-end packages that ipywidgets requires but a browser kernel never imports: the site's widget
 #: manager comes from the build environment's JupyterLab extension.
 FRONTEND_ONLY = frozenset({"widgetsnbextension", "jupyterlab-widgets"})
-#: The labextensions (in the build environment) without which widgets show as plain text.
+#: The front-end extensions the site ships (npm name -> the distribution that installs it in the build
+#: environment), and no others: the kernel, and the widget manager and anywidget without which widgets show as
+#: plain text. Left to itself JupyterLab's build copies every extension of the build environment (Voila's
+#: preview, jupyterlab_pygments, Notebook 7's, from the test tools), and every page fetches them all.
+#: plotly's (jupyterlab-plotly) is not among them: see :data:`PLOTLY_LABEXTENSION`.
 REQUIRED_LABEXTENSIONS = {"@jupyter-widgets/jupyterlab-manager": "jupyterlab_widgets",
                           "anywidget": "anywidget",
                           "@jupyterlite/pyodide-kernel-extension": "jupyterlite-pyodide-kernel"}
+#: plotly's front end (jupyterlab-plotly, from the build environment's plotly: all of plotly.js, 4.8 MB, 15% of
+#: a cold load) is in the site, but no page loads it at start, as JupyterLab does every extension's renderer:
+#: a stand-in of a few lines (:data:`LAZY_PLOTLY_JS`) registers plotly's mimetype and loads the real one the
+#: first time a figure is drawn (the chart lessons).
+PLOTLY_LABEXTENSION = "jupyterlab-plotly"
+PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
+LAZY_PLOTLY = "kit-lazy-plotly"
+#: Parts of the kit that never run in the browser, left out of its wheel there: the command line, this
+#: builder, the teacher's guide, case authoring and grading (paths in the package; a folder ends in "/").
+BROWSER_LEAVE_OUT = ("__main__.py", "cli.py", "lite.py", "guide.py", "data/guide.toml", "authoring.py", "grading/")
 #: The runtime files of the npm ``pyodide`` package that the site serves.
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 #: The environment that ``Requires-Dist`` markers are evaluated in for the browser.
@@ -223,6 +241,11 @@ def pyodide_cdn_url(version: str) -> str:
     return f"https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 
 
+def labextensions_dir() -> Path:
+    """Where the build environment's JupyterLab extensions are installed."""
+    return Path(sys.prefix) / "share" / "jupyter" / "labextensions"
+
+
 def check_build_environment() -> None:
     """Raise :class:`KitError` naming what the build environment lacks."""
     missing = [dist for module, dist in (("jupyterlite_core", "jupyterlite-core"),
@@ -234,7 +257,7 @@ def check_build_environment() -> None:
         raise KitError(f"building the browser-only edition needs {', '.join(missing)} in this Python environment "
                        f"({sys.executable}): pip install \"media-literacy-kit[lite]\" (or pip install "
                        f"{' '.join(missing)})")
-    labext = Path(sys.prefix) / "share" / "jupyter" / "labextensions"
+    labext = labextensions_dir()
     absent = [f"{dist} ({name})" for name, dist in REQUIRED_LABEXTENSIONS.items()
               if not (labext / name / "package.json").is_file()]
     if absent:
@@ -436,18 +459,27 @@ def download_wheels(requirements: Iterable[str], pins: Mapping[str, str], python
     return [pool / e["file"] for e in entries]
 
 
-def build_kit_wheel(dest: Path, requirements: Iterable[str] | None = None, package_dir: Path | None = None) -> Path:
+def build_kit_wheel(dest: Path, requirements: Iterable[str] | None = None, package_dir: Path | None = None,
+                    leave_out: Iterable[str] = BROWSER_LEAVE_OUT) -> Path:
     """A pure ``py3-none-any`` wheel of the ``kit`` import package, requiring only ``requirements``.
 
     Built from the package folder itself (a checkout or an installed kit alike), reproducibly (fixed
-    timestamps, sorted entries). The version gets a local label with a hash of the contents, so a site
-    rebuilt after a change never meets a stale cached wheel in a browser.
+    timestamps, sorted entries), without the files and folders (ending in "/") of ``leave_out``. The version
+    gets a local label with a hash of the contents, so a site rebuilt after a change never meets a stale
+    cached wheel in a browser.
     """
     package_dir = Path(package_dir or Path(__file__).resolve().parent)
     requirements = list(kit_requirements() if requirements is None else requirements)
-    files = sorted(p for p in package_dir.rglob("*")
-                   if p.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(p.relative_to(package_dir).parts)
-                   and p.suffix not in (".pyc", ".pyo") and not p.name.startswith(".#"))
+    leave_out = tuple(leave_out)
+
+    def wanted(path: Path) -> bool:
+        rel = path.relative_to(package_dir)
+        return (path.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(rel.parts)
+                and path.suffix not in (".pyc", ".pyo") and not path.name.startswith(".#")
+                and not any(rel.as_posix() == x or (x.endswith("/") and rel.as_posix().startswith(x))
+                            for x in leave_out))
+
+    files = sorted(p for p in package_dir.rglob("*") if wanted(p))
     contents = hashlib.sha256()
     for p in files:
         contents.update(p.relative_to(package_dir).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
@@ -678,6 +710,54 @@ def lite_config(app_name: str = "Media literacy kit") -> dict:
     }
 
 
+def lite_build_config(labextensions: Path | None = None, extra: Iterable[Path] = ()) -> dict:
+    """``jupyter_lite_config.json`` of the build: the site ships :data:`REQUIRED_LABEXTENSIONS`, taken from
+    ``labextensions`` (the build environment's), and the extension folders ``extra``, and none of the other
+    extensions installed there."""
+    labextensions = Path(labextensions or labextensions_dir())
+    return {"LiteBuildConfig": {
+        "ignore_sys_prefix": ["federated_extensions"],
+        "federated_extensions": [str(labextensions / name) for name in sorted(REQUIRED_LABEXTENSIONS)]
+                                + [str(Path(p)) for p in extra],
+    }}
+
+
+#: The stand-in's code (a module-federation container), filled in by :func:`lazy_plotly_extension`.
+LAZY_PLOTLY_JS = Path(__file__).resolve().parent / "static" / "lazy-plotly.js"
+
+
+def lazy_plotly_extension(dest: Path, plotly_labextension: Path | None = None) -> Path:
+    """Write the stand-in extension for plotly's front end into ``dest`` (a folder named after it).
+
+    The real extension's files (``plotly_labextension``, default: the build environment's) go into its
+    ``static/plotly/`` without their ``package.json``, so that JupyterLite neither lists nor loads them at
+    start. Returns the folder. Raises :class:`KitError` when the real extension is not a built one.
+    """
+    real = Path(plotly_labextension or labextensions_dir() / PLOTLY_LABEXTENSION)
+    try:
+        build = json.loads((real / "package.json").read_text(encoding="utf-8"))["jupyterlab"]["_build"]
+        load, module = build["load"], build["mimeExtension"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KitError(f"{real} is not a built JupyterLab mime extension (no package.json with "
+                       "jupyterlab._build.load and mimeExtension)") from None
+    if module != "./mimeExtension" or not (real / load).is_file():
+        raise KitError(f"{real}: its entry point {load} ({module}) is not what the stand-in expects")
+    dest = Path(dest)
+    shutil.copytree(real / "static", dest / "static" / "plotly")
+    code = LAZY_PLOTLY_JS.read_text(encoding="utf-8")
+    real_entry = "plotly/" + Path(load).relative_to("static").as_posix()
+    for placeholder, value in (("__NAME__", LAZY_PLOTLY), ("__REAL__", PLOTLY_LABEXTENSION),
+                               ("__MIME__", PLOTLY_MIMETYPE), ("__REAL_ENTRY__", real_entry)):
+        code = code.replace(placeholder, value)
+    entry = f"static/remoteEntry.{hashlib.sha256(code.encode()).hexdigest()[:16]}.js"
+    (dest / entry).write_text(code, encoding="utf-8")
+    package = {"name": LAZY_PLOTLY, "version": "1.0.0", "private": True,
+               "description": "plotly's front end, loaded the first time a figure is drawn",
+               "jupyterlab": {"mimeExtension": True, "_build": {"load": entry, "mimeExtension": "./mimeExtension"}}}
+    (dest / "package.json").write_text(json.dumps(package, indent=1) + "\n", encoding="utf-8")
+    return dest
+
+
 # --------------------------------------------------------------------------------------------------
 # (e, f) the build
 # --------------------------------------------------------------------------------------------------
@@ -704,7 +784,8 @@ def build_lite(outdir: str | os.PathLike, *, lessons_dir: str | os.PathLike | No
 
     ``lessons_dir`` defaults to the checkout's ``lessons/`` (or ``./lessons``); ``force`` replaces a
     non-empty ``outdir``; ``progress`` is called with one line per step; ``cache`` overrides
-    :func:`cache_dir`; ``charts=False`` leaves plotly out (a smaller site whose chart lessons cannot run).
+    :func:`cache_dir`; ``charts=False`` leaves plotly out, its wheel and its front end (a smaller site that
+    draws no chart).
     Raises :class:`KitError` on any failure, leaving no half-built site behind.
     """
     t0 = time.monotonic()
@@ -760,6 +841,13 @@ def build_lite(outdir: str | os.PathLike, *, lessons_dir: str | os.PathLike | No
                 _say(progress, "no lessons folder found (pass lessons_dir): the site has the kit but no lessons")
             # (d) the configuration
             (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1) + "\n")
+            extensions = []
+            if charts and (labextensions_dir() / PLOTLY_LABEXTENSION).is_dir():
+                extensions.append(lazy_plotly_extension(lite_dir / "extensions-lazy" / LAZY_PLOTLY))
+            elif charts:
+                _say(progress, f"no {PLOTLY_LABEXTENSION} in {labextensions_dir()}: the site will draw no chart")
+            (lite_dir / "jupyter_lite_config.json").write_text(
+                json.dumps(lite_build_config(extra=extensions), indent=1) + "\n")
             # (e) jupyter lite build
             _say(progress, f"running jupyter lite build into {outdir}")
             env = {k: v for k, v in os.environ.items()
@@ -768,7 +856,7 @@ def build_lite(outdir: str | os.PathLike, *, lessons_dir: str | os.PathLike | No
                   "--contents", str(contents), "--output-dir", str(outdir.resolve()), "--no-sourcemaps"],
                  "jupyter lite build", cwd=lite_dir, env=env)
             t = lap("jupyter lite build", t)
-            _check_site(outdir, [w.file_name for w in bundled])
+            check_site(outdir, [w.file_name for w in bundled], [p.name for p in extensions])
     except BaseException:
         shutil.rmtree(outdir, ignore_errors=True)  # no half-built site (the folder was empty or absent)
         raise
@@ -788,8 +876,9 @@ def build_lite(outdir: str | os.PathLike, *, lessons_dir: str | os.PathLike | No
     return report
 
 
-def _check_site(outdir: Path, wheels: list[str]) -> None:
-    """The built site serves Pyodide and the wheels locally and never falls back to PyPI."""
+def check_site(outdir: Path, wheels: list[str], extra_extensions: Iterable[str] = ()) -> None:
+    """The built site serves Pyodide and the wheels locally, never falls back to PyPI, and loads only the
+    front-end extensions it means to (:data:`REQUIRED_LABEXTENSIONS` and ``extra_extensions``)."""
     config = json.loads((outdir / "jupyter-lite.json").read_text())
     data = config.get("jupyter-config-data", {})
     settings = data.get("litePluginSettings", {}).get(PYODIDE_KERNEL_PLUGIN, {})
@@ -800,6 +889,10 @@ def _check_site(outdir: Path, wheels: list[str]) -> None:
         problems.append("the PyPI fallback is not disabled")
     if not data.get("exposeAppInBrowser"):
         problems.append("exposeAppInBrowser is off")
+    shipped = {e.get("name") for e in data.get("federated_extensions", [])}
+    expected = {*REQUIRED_LABEXTENSIONS, *extra_extensions}
+    if shipped != expected:
+        problems.append(f"the front-end extensions are {sorted(shipped)}, not {sorted(expected)}")
     static = outdir / "static" / "pyodide"
     for name in [*PYODIDE_FILES, "pyodide-lock.json", *wheels]:
         if not (static / name).is_file():

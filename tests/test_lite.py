@@ -1,15 +1,18 @@
 """Fast tests of the browser-only build's pieces (no network, no npm, no jupyter lite build):
-the kit's own wheel, reading wheels, choosing them, rewriting Pyodide's lock, copying the lessons,
-the caches and the command line. The whole build runs in a real browser in tests/browser/test_lite.py.
+the kit's own wheel (and what it leaves out), reading wheels, choosing them, rewriting Pyodide's lock,
+copying the lessons, the front-end extensions the site ships, the caches and the command line. The
+whole build runs in a real browser in tests/browser/test_lite.py.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -161,6 +164,121 @@ def test_kit_wheel_loads_the_kit_outside_the_tree(kit_wheel, tmp_path):
                          env=dict(os.environ, PYTHONPATH=str(site)))
     file, units = out.stdout.split()
     assert file.startswith(str(site)) and int(units) == 47
+
+
+ROOT = Path(__file__).resolve().parents[1]
+KIT_DIR = ROOT / "kit"
+#: Kept modules may import a left-out one only inside these functions, which run on a teacher's machine
+#: (reading a class's files, writing CSV reports), never in a lesson in the browser.
+TEACHER_ONLY_FUNCTIONS = {("kit.discernment", "read_tests"), ("kit.discernment", "write"),
+                          ("kit.agreement", "write")}
+
+
+def left_out(rel: str) -> bool:
+    return any(rel == x or (x.endswith("/") and rel.startswith(x)) for x in lite.BROWSER_LEAVE_OUT)
+
+
+def lesson_kit_modules() -> set[str]:
+    """Every ``kit`` module the lessons' code cells import (``from kit import tags`` counts kit.tags)."""
+    found = {"kit"}
+    for path in (ROOT / "lessons").glob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+            for node in ast.walk(ast.parse(code)):
+                if isinstance(node, ast.Import):
+                    found |= {a.name for a in node.names if a.name.split(".")[0] == "kit"}
+                elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "kit":
+                    found.add(node.module)
+                    base = KIT_DIR.joinpath(*node.module.split(".")[1:])
+                    found |= {f"{node.module}.{a.name}" for a in node.names
+                              if (base / f"{a.name}.py").is_file() or (base / a.name / "__init__.py").is_file()}
+    return found
+
+
+def test_kit_wheel_leaves_out_what_never_runs_in_the_browser(kit_wheel, tmp_path):
+    with zipfile.ZipFile(kit_wheel) as zf:
+        names = {n for n in zf.namelist() if n.startswith("kit/")}
+    for entry in lite.BROWSER_LEAVE_OUT:
+        assert not [n for n in names if left_out(n[len("kit/"):])], entry
+    assert "kit/cli.py" not in names and not [n for n in names if n.startswith("kit/grading/")]
+    # every data file the tagging lessons read is there (cases included), only the teacher's guide is not
+    data = {f"kit/{p.relative_to(KIT_DIR).as_posix()}" for p in (KIT_DIR / "data").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
+    assert data - names == {"kit/data/guide.toml"}
+    assert {"kit/static/tagger.js", "kit/widgets/tagger.py", "kit/tags.py"} <= names
+    whole = lite.build_kit_wheel(tmp_path, ["pysbd>=0.3.4,<0.4"], leave_out=())
+    with zipfile.ZipFile(whole) as zf:
+        assert {"kit/cli.py", "kit/lite.py", "kit/grading/__init__.py"} <= set(zf.namelist())
+    assert whole.stat().st_size > kit_wheel.stat().st_size
+
+
+def test_kit_wheel_serves_every_module_the_lessons_import(kit_wheel, tmp_path):
+    """In a Python that sees only the browser's wheel (not this checkout), every module the lessons use and
+    every module in the wheel imports, and the claims tagger opens; the left-out command line is gone."""
+    wanted = sorted(lesson_kit_modules())
+    assert {"kit", "kit.widgets"} <= set(wanted)
+    site = tmp_path / "site"
+    with zipfile.ZipFile(kit_wheel) as zf:
+        zf.extractall(site)
+    code = f"""
+import importlib, json, pkgutil, sys, tempfile
+import kit
+assert kit.__file__.startswith({str(site)!r}), kit.__file__
+modules = {wanted!r} + [m.name for m in pkgutil.walk_packages(kit.__path__, "kit.")]
+for name in modules:
+    importlib.import_module(name)
+from kit.widgets import SelfCheck, Tagger
+SelfCheck(Tagger("claims-practice", work_dir=tempfile.mkdtemp()))
+try:
+    import kit.cli
+    print("kit.cli imported")
+except ImportError:
+    pass
+print(json.dumps(sorted(set(modules))))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(site)), timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "kit.cli imported" not in out.stdout
+    imported = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert set(wanted) <= imported and {"kit.widgets.tagger", "kit.tags", "kit.corpus"} <= imported
+
+
+def test_kept_modules_reach_left_out_ones_only_from_teacher_functions(kit_wheel):
+    """A module in the browser's wheel that imports a left-out one (even inside a function) breaks there
+    when that code runs: only the teacher-side functions of TEACHER_ONLY_FUNCTIONS may."""
+    with zipfile.ZipFile(kit_wheel) as zf:
+        sources = {n: zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("kit/") and n.endswith(".py")}
+    gone = {("kit/" + x[:-3] if x.endswith(".py") else "kit/" + x.rstrip("/")).replace("/", ".")
+            for x in lite.BROWSER_LEAVE_OUT if x.endswith((".py", "/"))}
+    reached = set()
+    for name, source in sources.items():
+        module = name[:-3].replace("/", ".").removesuffix(".__init__")
+        package = module if name.endswith("__init__.py") else module.rsplit(".", 1)[0]
+
+        def visit(node, function=None):
+            for child in ast.iter_child_nodes(node):
+                inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+                targets = []
+                if isinstance(child, ast.Import):
+                    targets = [a.name for a in child.names]
+                elif isinstance(child, ast.ImportFrom):
+                    base = package.split(".")[:len(package.split(".")) - child.level + 1] if child.level else []
+                    stem = ".".join(base + ([child.module] if child.module else []))
+                    targets = [stem] + [f"{stem}.{a.name}" for a in child.names]
+                for target in targets:
+                    if any(target == g or target.startswith(g + ".") for g in gone):
+                        reached.add((module, function, target))
+                visit(child, inner)
+
+        visit(ast.parse(source))
+    assert reached, "no import of a left-out module found at all: is the scan blind?"
+    unexpected = sorted(r for r in reached if r[:2] not in TEACHER_ONLY_FUNCTIONS)
+    assert unexpected == [], ("these would fail in the browser (keep the module in the wheel, or add a teacher-only "
+                              f"function to TEACHER_ONLY_FUNCTIONS): {unexpected}")
 
 
 def test_select_wheels_takes_the_browser_closure():
@@ -324,6 +442,67 @@ def test_lite_config():
     assert data["exposeAppInBrowser"] is True
     assert data["litePluginSettings"][lite.PYODIDE_KERNEL_PLUGIN] == {"disablePyPIFallback": True}
     assert data["settingsOverrides"]["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_lite_build_config_ships_only_the_chosen_extensions(tmp_path):
+    config = lite.lite_build_config(tmp_path / "labext", extra=[tmp_path / "lazy" / lite.LAZY_PLOTLY])
+    assert config["LiteBuildConfig"]["ignore_sys_prefix"] == ["federated_extensions"]  # not the environment's
+    assert config["LiteBuildConfig"]["federated_extensions"] == [
+        str(tmp_path / "labext" / name) for name in sorted(lite.REQUIRED_LABEXTENSIONS)] + [
+        str(tmp_path / "lazy" / lite.LAZY_PLOTLY)]
+    assert not {"jupyterlab-plotly", "@voila-dashboards/jupyterlab-preview", "jupyterlab_pygments"} & set(
+        lite.REQUIRED_LABEXTENSIONS)
+
+
+def fake_plotly_labextension(folder: Path, load="static/remoteEntry.abc123.js", module="./mimeExtension") -> Path:
+    (folder / "static").mkdir(parents=True)
+    (folder / "static" / "remoteEntry.abc123.js").write_text("/* plotly's container */")
+    (folder / "static" / "0.def456.js").write_text("/* all of plotly.js */")
+    (folder / "package.json").write_text(json.dumps({"name": "jupyterlab-plotly", "version": "7.1.0", "jupyterlab": {
+        "mimeExtension": True, "_build": {"load": load, "mimeExtension": module}}}))
+    return folder
+
+
+def test_lazy_plotly_extension(tmp_path):
+    real = fake_plotly_labextension(tmp_path / "real")
+    dest = lite.lazy_plotly_extension(tmp_path / "out" / lite.LAZY_PLOTLY, real)
+    package = json.loads((dest / "package.json").read_text())
+    assert package["name"] == lite.LAZY_PLOTLY
+    build = package["jupyterlab"]["_build"]
+    assert build["mimeExtension"] == "./mimeExtension" and (dest / build["load"]).is_file()
+    code = (dest / build["load"]).read_text()
+    # the stand-in points at the real entry point beside it, for plotly's mimetype
+    assert '"plotly/remoteEntry.abc123.js"' in code and f'"{lite.PLOTLY_MIMETYPE}"' in code
+    assert "__REAL_ENTRY__" not in code
+    # plotly's own files are there, but without a package.json JupyterLite never lists or loads them at start
+    assert (dest / "static" / "plotly" / "0.def456.js").is_file()
+    assert list(dest.rglob("package.json")) == [dest / "package.json"]
+    if shutil.which("node"):
+        check = subprocess.run(["node", "--check", str(dest / build["load"])], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    with pytest.raises(KitError, match="not a built JupyterLab mime extension"):
+        lite.lazy_plotly_extension(tmp_path / "x", tmp_path / "nothing")
+    with pytest.raises(KitError, match="not what the stand-in expects"):
+        lite.lazy_plotly_extension(tmp_path / "y", fake_plotly_labextension(tmp_path / "odd", module="./extension"))
+
+
+def test_check_site_refuses_other_extensions(tmp_path):
+    static = tmp_path / "static" / "pyodide"
+    static.mkdir(parents=True)
+    for name in [*lite.PYODIDE_FILES, "pyodide-lock.json"]:
+        (static / name).write_text("")
+    data = {"exposeAppInBrowser": True, "litePluginSettings": {lite.PYODIDE_KERNEL_PLUGIN: {
+        "pyodideUrl": "./static/pyodide/pyodide.mjs", "disablePyPIFallback": True}},
+        "federated_extensions": [{"name": n} for n in lite.REQUIRED_LABEXTENSIONS]}
+    (tmp_path / "jupyter-lite.json").write_text(json.dumps({"jupyter-config-data": data}))
+    lite.check_site(tmp_path, [])
+    data["federated_extensions"].append({"name": "@voila-dashboards/jupyterlab-preview"})
+    (tmp_path / "jupyter-lite.json").write_text(json.dumps({"jupyter-config-data": data}))
+    with pytest.raises(KitError, match="front-end extensions"):
+        lite.check_site(tmp_path, [])
+    data["federated_extensions"][-1] = {"name": lite.LAZY_PLOTLY}
+    (tmp_path / "jupyter-lite.json").write_text(json.dumps({"jupyter-config-data": data}))
+    lite.check_site(tmp_path, [], [lite.LAZY_PLOTLY])
 
 
 def test_cache_dir(monkeypatch, tmp_path):

@@ -1,6 +1,7 @@
 """The browser-only edition (JupyterLite), offline: build the site, serve it on 127.0.0.1, open the claims
 lesson in Chromium, tag a sentence with the keyboard, export and download, reload and find the tag again,
 and count every request the browser context and its workers attempted to a non-loopback address: zero.
+The page loads only the site's own front-end extensions, and plotly's front end only once a figure is drawn.
 
 The build (``kit.lite.build_lite``) runs once per module into a temporary folder; the first build on a
 machine fetches Pyodide from npm and the wheels from PyPI into the user cache, later ones are offline.
@@ -75,6 +76,8 @@ def site(tmp_path_factory, artifacts):
     bundled = {w.split("-")[0].lower() for w in report.wheels}
     assert {"pysbd", "anywidget", "ipywidgets", "traitlets", "psygnal", "comm", "ipython"} <= bundled
     assert not bundled & {"pandas", "numpy", "jupyterlab", "notebook"}
+    config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    assert {e["name"] for e in config["federated_extensions"]} == {*lite.REQUIRED_LABEXTENSIONS, lite.LAZY_PLOTLY}
     measurements = {"site_bytes": report.site_bytes, "site_mib": round(report.site_mib, 1),
                     "build_seconds": report.build_seconds, "build_steps": report.timings,
                     "wheels": report.wheels, "lessons": report.lessons, "network_lessons": report.network_lessons,
@@ -149,6 +152,21 @@ class NetworkWatch:
     def non_loopback(self) -> list[str]:
         return sorted(set(self.outside) | set(self.aborted))
 
+
+#: Adds a code cell at the end of the open notebook and runs it.
+RUN_NEW_CELL_JS = """async (code) => {
+  const app = window.jupyterapp, notebook = app.shell.currentWidget.content;
+  notebook.activeCellIndex = notebook.widgets.length - 1;
+  await app.commands.execute('notebook:insert-cell-below');
+  notebook.activeCell.model.sharedModel.setSource(code);
+  await app.commands.execute('notebook:run-cell');
+}"""
+#: A figure in plotly's mimetype, as kit.charts and plotly's own renderer give it (no plotly or pandas needed).
+CHART_CELL = """from IPython.display import display
+display({"application/vnd.plotly.v1+json": {"data": [{"type": "bar", "x": ["a", "b"], "y": [3, 4]}],
+                                            "layout": {"title": {"text": "drawn by the lazy plotly"}}},
+         "text/plain": "a chart"}, raw=True)"""
+PLOTLY_FRONT_END = f"/extensions/{lite.LAZY_PLOTLY}/static/plotly/"
 
 STDERR_JS = """() => {
   const p = window.jupyterapp.shell.currentWidget;
@@ -241,12 +259,26 @@ def test_lite_claims_lesson_offline(site, server, browser_context, page, page_er
     expect(confirmed_badge(sentences, "CHECK")).to_have_count(1, timeout=60_000)
     harness.screenshot(page, artifacts, "lite-claims-reloaded")
 
+    # No page so far fetched plotly's front end (4.8 MB), nor any extension the site does not ship...
+    extensions = {r["url"].split("/extensions/", 1)[1].split("/static/")[0]
+                  for r in watch.requests if "/extensions/" in r["url"]}
+    assert extensions == {*lite.REQUIRED_LABEXTENSIONS, lite.LAZY_PLOTLY}
+    assert not [r for r in watch.requests if PLOTLY_FRONT_END in r["url"]]
+    # ...and a figure in plotly's mimetype still draws: the stand-in loads plotly's front end then.
+    t_chart = time.monotonic()
+    page.evaluate(RUN_NEW_CELL_JS, CHART_CELL)
+    chart = page.locator(".jp-Notebook .jp-OutputArea-output .js-plotly-plot .gtitle")  # plotly.js also draws a
+    expect(chart).to_have_text("drawn by the lazy plotly", timeout=60_000)  # hidden copy for a PNG snapshot
+    chart_seconds = time.monotonic() - t_chart
+    assert [r for r in watch.requests if PLOTLY_FRONT_END in r["url"]]
+
     measurements_path = artifacts / "lite-measurements.json"
     measurements = json.loads(measurements_path.read_text()) if measurements_path.exists() else {}
     measurements.update(
         page_load_to_kernel_ready_seconds=round(ready_seconds, 1),
         run_all_seconds=round(run_all_seconds, 1),
         reload_to_kernel_ready_seconds=round(reload_ready_seconds, 1),
+        first_chart_seconds=round(chart_seconds, 1),
         requests=len(watch.requests),
         service_worker_requests=sum(r["service_worker"] for r in watch.requests),
         worker_script_requests=sum(1 for r in watch.requests if r["url"].endswith((".wasm", ".whl"))),
@@ -262,7 +294,8 @@ def test_lite_claims_lesson_offline(site, server, browser_context, page, page_er
     assert harness.unexpected_page_errors(page_errors) == []
 
 
-@pytest.mark.parametrize("lesson", ["lessons/00-start-here.ipynb", "lessons/02-techniques.ipynb"])
+@pytest.mark.parametrize("lesson", ["lessons/00-start-here.ipynb", "lessons/02-techniques.ipynb",
+                                    "lessons/03-check-the-claims.ipynb"])
 def test_lite_other_offline_lessons_run(lesson, site, server, browser_context, page, page_errors, artifacts):
     """The other lessons that need no network run whole, offline, without a warning."""
     if lesson not in site.lessons:
@@ -273,6 +306,8 @@ def test_lite_other_offline_lessons_run(lesson, site, server, browser_context, p
     harness.run_all(page, TIMEOUT)
     assert page.evaluate(STDERR_JS) == []
     expect(page.locator(".jp-MarkdownCell", has_text="Browser-only edition").first).to_be_attached()
+    if "check-the-claims" in lesson:  # its timeline: plotly's front end, fetched from the site on the first chart
+        expect(page.locator(".js-plotly-plot").first).to_be_attached(timeout=TIMEOUT * 1000)
     harness.screenshot(page, artifacts, f"lite-{Path(lesson).stem}")
     assert any(r["url"].endswith(".whl") for r in watch.requests)
     assert watch.non_loopback == [], f"requests to non-loopback addresses: {watch.non_loopback}"
