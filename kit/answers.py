@@ -295,9 +295,13 @@ def parse_key(data: dict, file: str, kind: str, *, labels: tuple[str, ...] | Non
 
 
 def _all_labels(kind: str) -> tuple[str, ...]:
-    labels = label_set({"sentence": "claim_types", "span": "techniques", "verdict": "verdicts", "cell": "grid"}[kind])
-    # a key of highlighted passages may mark decoys "no technique" (an exercise of another label set drops them)
-    return labels + (taxonomy.NO_TECHNIQUE[0],) if kind == "span" else labels
+    return label_set({"sentence": "claim_types", "span": "techniques", "verdict": "verdicts", "cell": "grid"}[kind])
+
+
+def key_labels(ex: Exercise) -> tuple[str, ...]:
+    """The labels a key of ``ex`` may hold: the scheme's for its kind (an exercise keeps those of its set),
+    plus any of the exercise's own, such as the decoys' "no technique" of a naming exercise."""
+    return tuple(dict.fromkeys(_all_labels(ex.kind) + ex.labels))
 
 
 def _labels(c: Checker, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -400,9 +404,10 @@ def _builtin_key(name: str, kind: str) -> Key:
     return parse_key(resources.read_toml(rel), f"kit/data/{rel}", kind)
 
 
-def read_key_file(path: Path | str, kind: str, *, document: corpus.Document | None = None) -> Key:
+def read_key_file(path: Path | str, kind: str, *, document: corpus.Document | None = None,
+                  labels: tuple[str, ...] | None = None) -> Key:
     """Read a private key (TOML or JSON with the same fields as the built-in keys), for ``document``
-    (default: the editorial)."""
+    (default: the editorial); ``labels``: those it may hold (default: the scheme's for its kind)."""
     path = Path(path)
     if not path.is_file():
         raise KitError(f"{path}: no such key file")
@@ -414,7 +419,7 @@ def read_key_file(path: Path | str, kind: str, *, document: corpus.Document | No
             raise DataError(str(path), None, None, f"not valid JSON: {exc}") from None
     else:
         data = resources.parse_toml(raw, str(path))
-    return parse_key(data, str(path), kind, document=document)
+    return parse_key(data, str(path), kind, labels=labels, document=document)
 
 
 def load_key(exercise_id: "str | Exercise", path: Path | str | None = None) -> Key:

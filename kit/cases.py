@@ -90,7 +90,8 @@ class Case:
             if not path.is_file():
                 raise KitError(f"case {self.id!r} has no key for {ex.id!r} yet ({path}): make it in key mode, "
                                "or pass one with --key FILE")
-        return answers.filtered(answers.read_key_file(path, ex.kind, document=self.document), ex.labels)
+        key = answers.read_key_file(path, ex.kind, document=self.document, labels=answers.key_labels(ex))
+        return answers.filtered(key, ex.labels)
 
 
 def teacher_keys_folder() -> Path | None:

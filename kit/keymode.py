@@ -19,7 +19,7 @@ from typing import Any
 
 from . import answers, corpus, resources, taxonomy
 from ._io import atomic_write_text
-from .errors import KitError
+from .errors import DataError, KitError
 from .tags import Rules, TagError, check_note, check_outside
 
 CONTROL = "control"
@@ -174,8 +174,11 @@ def save_key(session) -> tuple[Path, str]:
                        "press x on it, and say why), or it would reward tagging everything.")
     path = case.folder / "keys" / f"{ex.key}.toml"
     text = to_toml(data)
-    answers.parse_key(resources.parse_toml(text.encode("utf-8"), str(path)), str(path), ex.kind,
-                      document=case.document)  # the shipped keys' checks, before anything is written
+    try:  # the shipped keys' checks, before anything is written
+        answers.parse_key(resources.parse_toml(text.encode("utf-8"), str(path)), str(path), ex.kind,
+                          labels=answers.key_labels(ex), document=case.document)
+    except DataError as exc:
+        raise KitError(f"Not saved: {exc}") from None
     atomic_write_text(path, text, overwrite=True)
     n = len(data[table])
     message = f"Saved the key: {n} item(s)" + (f", {len(data.get('control', []))} control(s)" if ex.kind == "span"

@@ -201,6 +201,8 @@ def test_lesson_02_names_passages_of_another_text_some_of_them_decoys(tmp_path):
     assert {label for a in key.items for label in a.labels} >= {t.code for t in taxonomy.techniques(core_only=True)}
     editorial = kit.load_editorial().text
     assert not [a.quote for a in key.items if a.quote in editorial]
+    with pytest.raises(DataError, match="NONE"):  # "no technique" is a label of the naming exercise only
+        answers.read_key_file(case.folder / "keys" / "techniques-name.toml", "span", document=case.document)
     names = Tagger("techniques-name-practice", case=case, work_dir=tmp_path)
     first, second = decoys[0], next(a for a in key.items if a.labels != ("NONE",))
     for answer, label in ((first, "NONE"), (second, "NONE")):  # right for the decoy, wrong for the technique

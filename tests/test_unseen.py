@@ -86,9 +86,11 @@ def test_a_student_graded_on_an_unseen_text_with_the_teachers_key(tmp_path, caps
     assert "--key FILE" in capsys.readouterr().err
     assert cli.main(["grade", str(exported), "--exercise", "claims", "--case", case_id, "--key",
                      str(TEACHER_KEYS / case_id / "claims.toml"), "--out", str(tmp_path / "g")]) == 0
-    grades = (tmp_path / "g" / "grades.csv").read_text(encoding="utf-8-sig")
-    row = next(line for line in grades.splitlines() if line.startswith("s1,"))
-    assert ",10," in row  # ten of seventeen sentences right, one point each (check-worthy flags: see the scorer)
+    import csv
+
+    with open(tmp_path / "g" / "grades.csv", encoding="utf-8-sig", newline="") as f:
+        [row] = [r for r in csv.DictReader(f) if r["student_id"] == "s1"]
+    assert (float(row["score"]), float(row["max"])) == (10, 17)  # ten of seventeen sentences right, one point each
 
 
 def test_each_student_gets_one_form_before_and_the_other_after(capsys):
@@ -111,6 +113,8 @@ def test_the_test_worksheet_opens_the_assigned_form_with_the_id_confirmed(tmp_pa
     assert test.case.id == discernment.form_order("s001", FORMS)[1]
     assert tagger.session.student["id"] == "s001" and tagger.exercise_id == "discernment"
     assert test.start_button.disabled and test.case.title in test.status.value
+    again = test.begin("s001")  # opened again from Python: one form, one tagger, nothing shown twice
+    assert tagger.comm is None and test.children.count(again) == 1 and len(test.children) == 5
     test.close()
 
 

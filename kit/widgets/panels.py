@@ -245,13 +245,17 @@ class _Panel(_w.VBox):
 
     def save_key(self) -> Path | None:
         """Key mode: write the key (as the Save key button does); returns its file, or None if refused."""
-        try:
-            path, message = keymode.save_key(self.session)
-        except (KitError, TagError) as exc:
-            self._set_status(f"Not saved: {exc}" if not str(exc).startswith("Not saved") else str(exc))
-            return None
-        self._set_status(message)
-        return path
+        result = self.apply({"op": "save_key"})  # the tagger's path: kit.keymode.save_key through run_edit
+        return Path(result["path"]) if result["ok"] else None
+
+    def _select_quietly(self, select: _w.Dropdown, value: str) -> None:
+        """Move a navigation drop-down without treating the redraw as the student's edits."""
+        if select.value != value:
+            self._loading = True
+            try:
+                select.value = value
+            finally:
+                self._loading = False
 
     @staticmethod
     def _also_box(description: str = "Also accept") -> _w.SelectMultiple:
@@ -404,12 +408,8 @@ class VerdictPanel(_Panel):
             " (with a note)" if tag.get("note") else "")
 
     def _go_to(self, item: str) -> None:
-        if item in self._claims and self.claim_select.value != item:
-            self._loading = True
-            try:
-                self.claim_select.value = item
-            finally:
-                self._loading = False
+        if item in self._claims:
+            self._select_quietly(self.claim_select, item)
 
     # -- view ----------------------------------------------------------------------------------------
     def _saved(self) -> dict[str, dict]:
@@ -598,12 +598,8 @@ class ComparisonGrid(_Panel):
 
     def _go_to(self, item: str) -> None:
         article = item.split(" ")[0]
-        if article in self._articles and self.article_select.value != article:
-            self._loading = True
-            try:
-                self.article_select.value = article
-            finally:
-                self._loading = False
+        if article in self._articles:
+            self._select_quietly(self.article_select, article)
 
     def _saved(self) -> dict[tuple[str, str], dict]:
         return {(t["item"], t["field"]): t for t in self.session.tags}

@@ -45,9 +45,10 @@ class DiscernmentTest(_w.VBox):
                                       layout=_w.Layout(width="auto"))
         self.start_button.on_click(lambda _b: self._start())
         self.status = LiveRegion(role="status", css_class="kit-status")
-        super().__init__(children=[_w.HTML("<p>Type your student id and press <strong>Start the test</strong>: "
-                                           "the kit opens the text your teacher's plan gives you.</p>"),
-                                   _w.HBox([self.student_id, self.start_button]), self.status])
+        self._form = [_w.HTML("<p>Type your student id and press <strong>Start the test</strong>: the kit opens "
+                              "the text your teacher's plan gives you.</p>"),
+                      _w.HBox([self.student_id, self.start_button]), self.status]
+        super().__init__(children=self._form)
 
     def _start(self) -> None:
         try:
@@ -72,7 +73,7 @@ class DiscernmentTest(_w.VBox):
         period = "before the lessons" if self.test == "pre" else "after the lessons"
         self.status.value = f"Your text {period}: {self.case.title}. Your id {student} is confirmed."
         when = f", {self.case.date.day} {self.case.date:%B %Y}" if self.case.date else ""
-        self.children = [*self.children, _w.HTML(f"<p><small>Source: {html.escape(self.case.outlet)}{when}. Why the "
+        self.children = [*self._form, _w.HTML(f"<p><small>Source: {html.escape(self.case.outlet)}{when}. Why the "
                                                  f"kit may reproduce it: {html.escape(self.case.licence)}</small></p>"),
                          self.tagger]
         return self.tagger
