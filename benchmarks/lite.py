@@ -17,7 +17,11 @@ alternate the sites' order. ``--max-age 0`` models a visit after the host's max-
 file revalidated), ``--latency 0.05`` a network's round trip per request. ``--sites A B`` (with
 ``--labels``) compares two sites already built, each holding ``lessons/empty.ipynb``.
 
-Run: .venv/bin/python benchmarks/lite.py [--repeats 3] [--before-ref HEAD] [--max-age 600] [--detail]
+``--steps`` builds only this tree's site and times lesson 01's work step by step on warm visits, inside
+the browser's kernel (one cell a step: the widget libraries, the kit's widgets, the tagger built and
+shown, the self-check), beside an empty notebook's warm visit: where the lesson's extra time goes.
+
+Run: .venv/bin/python benchmarks/lite.py [--repeats 3] [--before-ref HEAD] [--max-age 600] [--detail] [--steps]
 (needs /usr/bin/chromium and the ``lite`` extra; the builds need the download cache or the registries;
 times are wall-clock on a shared machine: compare the columns of one run, not runs)
 """
@@ -47,7 +51,18 @@ from tests.browser import harness  # noqa: E402  (the repository's browser helpe
 
 LESSON = "lessons/01-claims.ipynb"
 EMPTY = "lessons/empty.ipynb"
+STEPS_NOTEBOOK = "lessons/steps.ipynb"
 TIMEOUT = 240.0  # seconds per step: Pyodide alone takes 7-19 s here, more on a loaded machine
+
+#: Lesson 01's code cells, split into steps; each cell notes the kernel's clock when it is done.
+STEPS = (
+    ("import the widget libraries (ipywidgets, anywidget)", "import ipywidgets, anywidget"),
+    ("import the kit's widgets", "from kit.widgets import SelfCheck, Tagger"),
+    ("build the tagger (load, clean and segment the text)", 'claims = Tagger("claims-practice")'),
+    ("show the tagger", "display(claims)"),
+    ("build and show the self-check", "display(SelfCheck(claims))"),
+)
+STEPS_MARK = "kit-steps:"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -63,6 +78,19 @@ def lessons_with_empty(src: Path, dest: Path) -> Path:
              "nbformat": 4, "nbformat_minor": 5}
     (dest / "empty.ipynb").write_text(json.dumps(empty, indent=1) + "\n", encoding="utf-8")
     return dest
+
+
+def add_steps_notebook(lessons: Path) -> None:
+    """``steps.ipynb``: lesson 01's code, one step a cell, the last cell printing each step's seconds."""
+    sources = ["import time\nT = [time.perf_counter()]"]
+    sources += [f"{code}\nT.append(time.perf_counter())" for _, code in STEPS]
+    sources.append(f"print({STEPS_MARK!r}, [b - a for a, b in zip(T, T[1:])])")
+    cells = [{"cell_type": "code", "id": f"step-{i}", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": source} for i, source in enumerate(sources)]
+    notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (lessons / "steps.ipynb").write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
 
 
 def build_site(checkout: Path, out: Path, lessons: Path) -> None:
@@ -157,12 +185,16 @@ def visit(playwright, profile: Path, site: StaticSite, notebook: str) -> dict:
         if notebook == LESSON:
             page.locator(".kit-tagger .kit-text").first.wait_for(state="visible", timeout=TIMEOUT * 1000)
         ready = time.perf_counter() - t0
+        printed = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'), "
+                                "(e) => e.innerText).join('\\n')")
         sent, statuses, revalidated = site.take()
         page.wait_for_timeout(1500)  # let late writes (HTTP cache, service worker) settle before closing
     finally:
         context.close()
+    steps = [json.loads(line[len(STEPS_MARK):]) for line in printed.splitlines() if line.startswith(STEPS_MARK)]
     return {"kernel": kernel, "ready": ready, "bytes": sum(sent.values()), "requests": sum(statuses.values()),
-            "revalidated": statuses.get(304, 0), "sent": sent, "revalidated_paths": revalidated}
+            "revalidated": statuses.get(304, 0), "sent": sent, "revalidated_paths": revalidated,
+            "steps": steps[0] if steps else None}
 
 
 def cold_and_warm(playwright, site: StaticSite, notebook: str) -> tuple[dict, dict]:
@@ -242,6 +274,40 @@ def report(results: dict, names: list[str], repeats: int, max_age: int, detail: 
                   + ", ".join(p for p, _ in paths.most_common(5)))
 
 
+def steps(repeats: int, max_age: int) -> None:
+    """Lesson 01's steps timed inside the kernel on warm visits of this tree's site, beside an empty notebook."""
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="kit-bench-steps-"))
+    try:
+        lessons = lessons_with_empty(ROOT / "lessons", work / "lessons")
+        add_steps_notebook(lessons)
+        build_site(ROOT, work / "site", lessons)
+        site = StaticSite(work / "site", max_age)
+        timed: list[list[float]] = []
+        empty: list[float] = []
+        try:
+            with sync_playwright() as p:
+                for round_ in range(repeats):
+                    warm = cold_and_warm(p, site, STEPS_NOTEBOOK)[1]
+                    if warm["steps"] is None:
+                        raise SystemExit(f"{STEPS_NOTEBOOK} printed no times: did a cell fail?")
+                    timed.append(warm["steps"])
+                    empty.append(cold_and_warm(p, site, EMPTY)[1]["ready"])
+                    print(f"round {round_ + 1}: steps {sum(timed[-1]):.2f} s, empty notebook warm {empty[-1]:.1f} s",
+                          flush=True)
+        finally:
+            site.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nlesson 01's steps on a warm visit, in the browser's kernel (medians of {repeats} round(s))\n")
+    for i, (label, _) in enumerate(STEPS):
+        print(f"  {statistics.median(t[i] for t in timed):5.2f} s  {label}")
+    total, base = statistics.median(sum(t) for t in timed), statistics.median(empty)
+    print(f"  {total:5.2f} s  in all")
+    print(f"\nempty notebook, warm ready: {base:.1f} s; a lesson within 1.1x of it may add {0.1 * base:.2f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -254,7 +320,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds the host waits before each answer (a network's round trip; default 0)")
     parser.add_argument("--keep", type=Path, help="build the sites into this folder and keep them")
     parser.add_argument("--detail", action="store_true", help="also list the largest files of a cold load")
+    parser.add_argument("--steps", action="store_true",
+                        help="instead: time lesson 01's steps inside the kernel on warm visits of this tree's site")
     args = parser.parse_args(argv)
+    if args.steps:
+        return steps(args.repeats, args.max_age)
 
     from playwright.sync_api import sync_playwright
 
