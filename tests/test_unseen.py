@@ -5,6 +5,7 @@ claims, techniques and verdicts worksheets, and the pre- and post-test of discer
 official texts of the same weeks, one from each side: the keys live in the repository's teacher-keys/.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,30 @@ def test_its_graded_keys_fit_the_text_and_the_rules_of_a_key(case_id):
     verdicts = teacher_key(case_id, "verdicts")
     listed = case.exercise("verdicts").claims  # what students see, without the answers
     assert [(c.id, c.claim, c.units) for c in listed] == [(v.id, v.claim, v.units) for v in verdicts.items]
+
+
+def wording_the_why_sends_to_techniques(claims, marker: str):
+    """(unit, phrase, said untagged?) for each quoted phrase of a ``why``'s sentence that names ``marker`` (per clause)."""
+    for item in claims.items:
+        for sentence in re.split(r"(?<=[.;])\s", item.why):
+            if marker in sentence.lower():
+                for clause in sentence.lower().split(", but "):
+                    for phrase in re.findall(r"“([^”]+)”", clause):
+                        yield item.unit, phrase, "untagged" in clause
+
+
+@pytest.mark.parametrize("case_id", ["practice", *FORMS])
+def test_wording_a_claims_key_sends_to_the_techniques_key_is_tagged_there_or_said_untagged(case_id):
+    if case_id == "practice":  # the editorial: lesson 02 is its techniques step
+        claims, spans, marker = answers.load_key("claims-practice"), answers.load_key("techniques-practice"), "lesson 02"
+    else:
+        claims, spans, marker = teacher_key(case_id, "claims"), teacher_key(case_id, "techniques"), "techniques worksheet"
+    quotes = [s.quote.lower() for s in spans.items]
+    sent = list(wording_the_why_sends_to_techniques(claims, marker))
+    assert len(sent) >= 2
+    for unit, phrase, untagged in sent:
+        tagged = any(phrase in q for q in quotes)
+        assert tagged != untagged, f"{unit}: “{phrase}” is {'tagged' if tagged else 'not tagged'} in the techniques key"
 
 
 def test_the_practice_keys_hold_nothing_of_the_unseen_texts():
