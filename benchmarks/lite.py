@@ -90,7 +90,7 @@ def add_steps_notebook(lessons: Path) -> None:
     notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}},
                 "nbformat": 4, "nbformat_minor": 5}
-    (lessons / "steps.ipynb").write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+    (lessons / Path(STEPS_NOTEBOOK).name).write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
 
 
 def build_site(checkout: Path, out: Path, lessons: Path) -> None:
