@@ -152,7 +152,7 @@ def word_counts(kind: str = "people", by: str = "function", folder=None) -> pd.D
 
     >>> counts = word_counts("attributed", by="country")
     >>> counts[counts["group"] == "Kazakhstan"]["word"].tolist()
-    ['bandits', 'militants', 'terrorists']
+    ['anti-terrorist operation', 'bandits', 'militants', 'terrorists']
     """
     import pandas as pd
 
