@@ -67,9 +67,9 @@ ON_PURPOSE[("moodle", "moodle.csv")] = ("the kit's ids named as such, a feedback
 # carry the named fixes, so none is applied to them.
 REMADE = {"compare-practice": "its key was corrected (TASS 10 Jan, Qazaq TV, RT 9 Jan rows: issue 'Content "
                               "corrections'), then the CSTO-frame field was dropped: the recorded exports still answer "
-                              "it, and grade on the other four fields exactly as before; then rows were read again against "
-                              "their stored copies (Reuters 5 and 8 Jan, RT 5, 7 and 9 Jan, Sputnik, Qazaq TV, NPR, RFE/RL 3 and "
-                              "9 Jan, bne, The Diplomat: label words and sources the copies hold)",
+                              "it, and grade on the other four fields exactly as before; then rows were read again "
+                              "against their stored copies (Reuters 5 and 8 Jan, RT 5, 7 and 9 Jan, Sputnik, Qazaq TV, "
+                              "NPR, RFE/RL 3 and 9 Jan, bne, The Diplomat: label words and sources the copies hold)",
           "verdicts-practice": "C33 now cites the Foreign Ministry's statement of 6 Jan (issue 'Content corrections')"}
 _ONE_RULE = ("its key follows one rule for similar items: p07.s2 CAUSAL, p05.s5 ATTRIB; insinuations of a plan "
              "T11 with T3 accepted (issue 'Content corrections')")
