@@ -71,7 +71,7 @@ def test_wording_a_claims_key_sends_to_the_techniques_key_is_tagged_there_or_sai
         claims, spans, marker = teacher_key(case_id, "claims"), teacher_key(case_id, "techniques"), "techniques worksheet"
     quotes = [s.quote.lower() for s in spans.items]
     sent = list(wording_the_why_sends_to_techniques(claims, marker))
-    assert len(sent) >= 2
+    assert len(sent) >= (12 if case_id == "practice" else 2)  # the practice key sends a dozen phrases, each text two
     for unit, phrase, untagged in sent:
         tagged = any(phrase in q for q in quotes)
         assert tagged != untagged, f"{unit}: “{phrase}” is {'tagged' if tagged else 'not tagged'} in the techniques key"
