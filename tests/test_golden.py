@@ -74,6 +74,11 @@ REMADE = {"compare-practice": "its key was corrected (TASS 10 Jan, Qazaq TV, RT 
 _ONE_RULE = ("its key follows one rule for similar items: p07.s2 CAUSAL, p05.s5 ATTRIB; insinuations of a plan "
              "T11 with T3 accepted (issue 'Content corrections')")
 REMADE.update(dict.fromkeys(("claims-practice", "canvas", "moodle", "techniques-practice"), _ONE_RULE))
+REMADE["techniques-practice"] += ("; then S11 'coup d'etat' and S34 'habitual aggressive policy' were keyed T1, "
+                                  "loaded words about an event and a policy, not labels for a group (T2)")
+for _case in ("claims-practice", "canvas", "moodle"):
+    REMADE[_case] += ("; then p06.s1 is SPEC only (a state of mind) and p05.s3 OPINION only (the call's date is a "
+                      "detail in the subject), as the key's conventions say")
 for _case in REMADE:
     for _name in ("grades.csv", "items.csv", "rejected.csv", "canvas.csv", "moodle.csv"):
         ON_PURPOSE.pop((_case, _name), None)
