@@ -106,6 +106,9 @@ def test_a_student_is_told_what_happened_and_can_reach_everything(ui, jupyter, p
     expect(note_row).to_be_hidden()
     expect(text).to_be_focused()
     assert journal(work, "claims-practice")[-1]["tag"]["note"] == "a date and a place"
+    # Python's word on the saved note arrives after the journal is written: wait for it, or it lands on top of
+    # the next step's refusal (seen once in CI)
+    expect(sentences.locator(".kit-status")).to_have_text(f"Tagged sentence title as {label_of('CHECK')} (with a note)")
 
     # 4. Feedback shows where the student is looking: at the last sentence, far below the widget's top.
     page.keyboard.press("End")
